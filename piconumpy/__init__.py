@@ -1,0 +1,33 @@
+"""piconumpy: a tiny numpy-like float64 array, fast on CPython and PyPy.
+
+``import piconumpy`` selects the fastest backend for this interpreter
+(``PICONUMPY_BACKEND=cpython|hpy|hpy_universal|purepy`` forces one) and
+exposes its API at the top level.
+"""
+from . import _loader
+from ._dtype import float64
+
+__version__ = "0.1.0"
+
+API = (
+    "array", "ndarray", "empty", "zeros", "ones", "full", "arange",
+    "linspace", "sin", "cos", "tan", "exp", "log", "sqrt", "absolute", "abs",
+    "sum", "min", "max", "mean", "dot",
+)
+
+backend = _loader.default_backend()
+_module = _loader.load(backend)
+globals().update({name: getattr(_module, name) for name in API})
+
+
+def backends():
+    """Names of the backends available on this interpreter."""
+    return _loader.available()
+
+
+def get_backend(name):
+    """The module of one backend, e.g. ``get_backend("hpy").array``."""
+    return _loader.load(name)
+
+
+__all__ = list(API) + ["backend", "backends", "get_backend", "float64"]
