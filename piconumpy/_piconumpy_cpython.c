@@ -189,6 +189,8 @@ typedef struct {
 static void classify(PyObject *obj, operand *op)
 {
     op->owned = NULL;
+    op->core = NULL;
+    op->scalar = 0.0;
     if (Array_Check(obj)) {
         op->kind = OPD_ARRAY;
         op->core = CORE(obj);

@@ -20,15 +20,14 @@ typedef struct {
 
 HPyType_HELPERS(ArrayObject)
 
-/* Handles kept across calls live in HPyGlobals (a plain static HPy is not
- * valid across calls in the universal ABI). */
-static HPyGlobal g_array_type;
-static HPyGlobal g_slice_type;
-static HPyGlobal g_hook_repr;      /* piconumpy._format.array_repr */
-static HPyGlobal g_hook_str;       /* piconumpy._format.array_str */
-static HPyGlobal g_hook_coerce;    /* piconumpy._coerce.to_float_source */
-static HPyGlobal g_hook_dtype;     /* piconumpy._dtype.float64 */
-static HPyGlobal g_hook_pressure;  /* __pypy__.add_memory_pressure or None */
+/* Handles kept across calls: HPyGlobals (see pn_global in hpy_compat.h). */
+static pn_global g_array_type;
+static pn_global g_slice_type;
+static pn_global g_hook_repr;      /* piconumpy._format.array_repr */
+static pn_global g_hook_str;       /* piconumpy._format.array_str */
+static pn_global g_hook_coerce;    /* piconumpy._coerce.to_float_source */
+static pn_global g_hook_dtype;     /* piconumpy._dtype.float64 */
+static pn_global g_hook_pressure;  /* __pypy__.add_memory_pressure or None */
 static int hooks_ready = 0;        /* set by _setup */
 static int pressure_enabled = 0;
 
@@ -70,7 +69,7 @@ static int error_is_type_error(HPyContext *ctx)
 /* Report a large malloc'd buffer to PyPy's GC, which cannot see it. */
 static int report_pressure(HPyContext *ctx, pn_ssize_t nbytes)
 {
-    HPy hook = HPyGlobal_Load(ctx, g_hook_pressure);
+    HPy hook = PN_GLOBAL_LOAD(ctx, g_hook_pressure);
     HPy arg = HPyLong_FromSsize_t(ctx, nbytes);
     HPy args = HPyTuple_FromArray(ctx, &arg, 1);
     HPy res = HPy_CallTupleDict(ctx, hook, args, HPy_NULL);
@@ -108,7 +107,7 @@ static HPy new_array(HPyContext *ctx, HPy type, pn_ssize_t n, pn_core **out)
 
 static HPy new_array_like_type(HPyContext *ctx, pn_ssize_t n, pn_core **out)
 {
-    HPy type = HPyGlobal_Load(ctx, g_array_type);
+    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
     HPy res = new_array(ctx, type, n, out);
     HPy_Close(ctx, type);
     return res;
@@ -125,7 +124,7 @@ static void array_destroy_impl(void *obj)
 
 static int is_array(HPyContext *ctx, HPy obj)
 {
-    HPy type = HPyGlobal_Load(ctx, g_array_type);
+    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
     int res = HPy_TypeCheck(ctx, obj, type);
     HPy_Close(ctx, type);
     return res;
@@ -165,7 +164,7 @@ static HPy array_from_coerced(HPyContext *ctx, HPy obj)
                          "array() needs a list or tuple of numbers");
         return HPy_NULL;
     }
-    HPy hook = HPyGlobal_Load(ctx, g_hook_coerce);
+    HPy hook = PN_GLOBAL_LOAD(ctx, g_hook_coerce);
     HPy args = HPyTuple_FromArray(ctx, &obj, 1);
     HPy src = HPy_CallTupleDict(ctx, hook, args, HPy_NULL);
     HPy_Close(ctx, args);
@@ -234,6 +233,8 @@ typedef struct {
 static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op)
 {
     op->owned = HPy_NULL;
+    op->core = NULL;
+    op->scalar = 0.0;
     if (HPy_TypeCheck(ctx, obj, type)) {
         op->kind = OPD_ARRAY;
         op->core = &ArrayObject_AsStruct(ctx, obj)->core;
@@ -309,7 +310,7 @@ static int apply_binop(HPyContext *ctx, const binop *op, operand *l,
  * both orders; the reflected methods below call it with swapped args). */
 static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const binop *op)
 {
-    HPy type = HPyGlobal_Load(ctx, g_array_type);
+    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
     operand l, r;
     HPy res = HPy_NULL;
     classify(ctx, type, left, &l);
@@ -344,7 +345,7 @@ done_type:
 /* a OP= b: computed into a's own buffer, no allocation. */
 static HPy inplace_op(HPyContext *ctx, HPy self, HPy other, const binop *op)
 {
-    HPy type = HPyGlobal_Load(ctx, g_array_type);
+    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
     operand l, r;
     HPy res = HPy_NULL;
     classify(ctx, type, self, &l);
@@ -673,7 +674,7 @@ static key_kind parse_key(HPyContext *ctx, HPy key, pn_ssize_t n,
     pn_ssize_t v = HPyLong_AsSsize_t(ctx, key);
     if (v == -1 && HPyErr_Occurred(ctx)) {
         HPyErr_Clear(ctx);
-        HPy slice_type = HPyGlobal_Load(ctx, g_slice_type);
+        HPy slice_type = PN_GLOBAL_LOAD(ctx, g_slice_type);
         int is_slice = HPy_TypeCheck(ctx, key, slice_type);
         HPy_Close(ctx, slice_type);
         if (is_slice)
@@ -746,7 +747,7 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
     }
     if (unpack_slice(ctx, key, c->size, &start, &step, &len) < 0)
         return -1;
-    HPy type = HPyGlobal_Load(ctx, g_array_type);
+    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
     operand v;
     classify(ctx, type, value, &v);
     HPy_Close(ctx, type);
@@ -834,7 +835,7 @@ static HPy array_dtype_get(HPyContext *ctx, HPy self, void *closure)
 {
     if (!hooks_ready)
         return HPyUnicode_FromString(ctx, "float64");
-    return HPyGlobal_Load(ctx, g_hook_dtype);
+    return PN_GLOBAL_LOAD(ctx, g_hook_dtype);
 }
 
 /* numpy's array interface (version 3): lets numpy share the buffer even
@@ -893,9 +894,9 @@ static int array_getbuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view,
 }
 
 /* repr/str: one formatter in Python (piconumpy/_format.py) for all backends. */
-static HPy call_hook1(HPyContext *ctx, HPyGlobal g, HPy arg)
+static HPy call_hook1(HPyContext *ctx, pn_global g, HPy arg)
 {
-    HPy hook = HPyGlobal_Load(ctx, g);
+    HPy hook = PN_GLOBAL_LOAD(ctx, g);
     HPy args = HPyTuple_FromArray(ctx, &arg, 1);
     HPy res = HPy_CallTupleDict(ctx, hook, args, HPy_NULL);
     HPy_Close(ctx, args);
@@ -903,7 +904,7 @@ static HPy call_hook1(HPyContext *ctx, HPyGlobal g, HPy arg)
     return res;
 }
 
-static HPy format_array(HPyContext *ctx, HPy self, HPyGlobal g)
+static HPy format_array(HPyContext *ctx, HPy self, pn_global g)
 {
     if (!hooks_ready)
         return HPyUnicode_FromString(ctx, "<piconumpy array>");
@@ -1109,11 +1110,11 @@ static HPy mod_setup_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
         HPyErr_SetString(ctx, ctx->h_TypeError, "_setup() takes 5 arguments");
         return HPy_NULL;
     }
-    HPyGlobal_Store(ctx, &g_hook_repr, args[0]);
-    HPyGlobal_Store(ctx, &g_hook_str, args[1]);
-    HPyGlobal_Store(ctx, &g_hook_coerce, args[2]);
-    HPyGlobal_Store(ctx, &g_hook_dtype, args[3]);
-    HPyGlobal_Store(ctx, &g_hook_pressure, args[4]);
+    PN_GLOBAL_STORE(ctx, g_hook_repr, args[0]);
+    PN_GLOBAL_STORE(ctx, g_hook_str, args[1]);
+    PN_GLOBAL_STORE(ctx, g_hook_coerce, args[2]);
+    PN_GLOBAL_STORE(ctx, g_hook_dtype, args[3]);
+    PN_GLOBAL_STORE(ctx, g_hook_pressure, args[4]);
     pressure_enabled = !HPy_Is(ctx, args[4], ctx->h_None);
     hooks_ready = 1;
     return HPy_Dup(ctx, ctx->h_None);
@@ -1127,7 +1128,7 @@ static int module_exec(HPyContext *ctx, HPy m)
     HPy type = HPyType_FromSpec(ctx, &array_spec, NULL);
     if (HPy_IsNull(type))
         return -1;
-    HPyGlobal_Store(ctx, &g_array_type, type);
+    PN_GLOBAL_STORE(ctx, g_array_type, type);
     int rc = HPy_SetAttr_s(ctx, m, "ndarray", type);
     HPy_Close(ctx, type);
     if (rc < 0)
@@ -1139,7 +1140,7 @@ static int module_exec(HPyContext *ctx, HPy m)
     HPy_Close(ctx, builtins);
     if (HPy_IsNull(slice))
         return -1;
-    HPyGlobal_Store(ctx, &g_slice_type, slice);
+    PN_GLOBAL_STORE(ctx, g_slice_type, slice);
     HPy_Close(ctx, slice);
     hooks_ready = 0;
     pressure_enabled = 0;
@@ -1159,10 +1160,9 @@ static HPyDef *module_defines[] = {
     NULL,
 };
 
-static HPyGlobal *module_globals[] = {
+static HPyGlobal *module_globals[] = PN_GLOBALS_ARRAY(
     &g_array_type, &g_slice_type, &g_hook_repr, &g_hook_str, &g_hook_coerce,
-    &g_hook_dtype, &g_hook_pressure, NULL,
-};
+    &g_hook_dtype, &g_hook_pressure);
 
 PN_MODULE(PN_MODNAME, "piconumpy array type, HPy implementation",
           module_defines, module_globals, module_exec)

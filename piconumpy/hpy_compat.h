@@ -89,6 +89,30 @@
 
 #endif
 
+/* Handles kept across calls (the array type, hooks).
+ * HPy 0.9: an HPyGlobal, as the HPy contract asks.
+ * HPy 0.0.4 in PyPy 7.3.11: HPyGlobal_Store there corrupts the other
+ * globals of the module (a later store makes an earlier global load the
+ * wrong object; reproduced with a 3-global test module), so we keep a
+ * duplicated handle that is never closed: PyPy handles stay valid until
+ * closed, which is the lifetime we need. */
+#if PN_HPY_09
+typedef HPyGlobal pn_global;
+#define PN_GLOBAL_STORE(ctx, g, h) HPyGlobal_Store(ctx, &(g), h)
+#define PN_GLOBAL_LOAD(ctx, g) HPyGlobal_Load(ctx, g)
+#define PN_GLOBALS_ARRAY(...) {__VA_ARGS__, NULL}
+#else
+typedef HPy pn_global;
+#define PN_GLOBAL_STORE(ctx, g, h)                                          \
+    do {                                                                    \
+        if (!HPy_IsNull(g))                                                 \
+            HPy_Close(ctx, g);                                              \
+        (g) = HPy_Dup(ctx, h);                                              \
+    } while (0)
+#define PN_GLOBAL_LOAD(ctx, g) HPy_Dup(ctx, g)
+#define PN_GLOBALS_ARRAY(...) {NULL}
+#endif
+
 /* Buffer request flags (values of CPython's PyBUF_*; HPy has no names). */
 #define PN_BUF_FORMAT 0x0004
 #define PN_BUF_ND 0x0008
