@@ -21,7 +21,8 @@ typedef struct {
 HPyType_HELPERS(ArrayObject)
 
 /* Handles kept across calls: HPyGlobals (see pn_global in hpy_compat.h). */
-static pn_global g_array_type;
+static pn_global g_array_type;      /* piconumpy.ndarray, inline data */
+static pn_global g_array_big_type;  /* its subtype owning a malloc'd buffer */
 static pn_global g_slice_type;
 static pn_global g_hook_repr;      /* piconumpy._format.array_repr */
 static pn_global g_hook_str;       /* piconumpy._format.array_str */
@@ -66,27 +67,46 @@ static int error_is_type_error(HPyContext *ctx)
 /* ------------------------------------------------------------------ */
 /* allocation                                                          */
 
+/* hook(arg) for a Python hook installed by _setup. */
+static HPy call_hook1(HPyContext *ctx, pn_global g, HPy arg)
+{
+    HPy hook = PN_GLOBAL_BORROW(ctx, g);
+    HPy args = HPyTuple_FromArray(ctx, &arg, 1);
+    HPy res = HPy_IsNull(args) ? HPy_NULL
+                               : HPy_CallTupleDict(ctx, hook, args, HPy_NULL);
+    if (!HPy_IsNull(args))
+        HPy_Close(ctx, args);
+    PN_GLOBAL_RELEASE(ctx, hook);
+    return res;
+}
+
 /* Report a large malloc'd buffer to PyPy's GC, which cannot see it. */
 static int report_pressure(HPyContext *ctx, pn_ssize_t nbytes)
 {
-    HPy hook = PN_GLOBAL_LOAD(ctx, g_hook_pressure);
     HPy arg = HPyLong_FromSsize_t(ctx, nbytes);
-    HPy args = HPyTuple_FromArray(ctx, &arg, 1);
-    HPy res = HPy_CallTupleDict(ctx, hook, args, HPy_NULL);
-    HPy_Close(ctx, args);
+    if (HPy_IsNull(arg))
+        return -1;
+    HPy res = call_hook1(ctx, g_hook_pressure, arg);
     HPy_Close(ctx, arg);
-    HPy_Close(ctx, hook);
     if (HPy_IsNull(res))
         return -1;
     HPy_Close(ctx, res);
     return 0;
 }
 
-/* New array of n (uninitialised) elements; *out gets its storage. */
-static HPy new_array(HPyContext *ctx, HPy type, pn_ssize_t n, pn_core **out)
+/* New array of n (uninitialised) elements; *out gets its storage.
+ * Arrays whose data fits inline get the base type, which has no tp_destroy:
+ * on PyPy an object with a destructor costs ~300 ns more to create (measured
+ * with zeros(4)), the dominant cost of tiny temporaries.  Larger arrays get
+ * the subtype that frees their malloc'd buffer. */
+static HPy new_array(HPyContext *ctx, pn_ssize_t n, pn_core **out)
 {
     ArrayObject *obj;
+    int big = n > PN_INLINE_CAPACITY;
+    HPy type = big ? PN_GLOBAL_BORROW(ctx, g_array_big_type)
+                   : PN_GLOBAL_BORROW(ctx, g_array_type);
     HPy h = HPy_New(ctx, type, &obj);
+    PN_GLOBAL_RELEASE(ctx, type);
     if (HPy_IsNull(h))
         return HPy_NULL;
     pn_status st = pn_core_alloc(&obj->core, n);
@@ -105,14 +125,6 @@ static HPy new_array(HPyContext *ctx, HPy type, pn_ssize_t n, pn_core **out)
     return h;
 }
 
-static HPy new_array_like_type(HPyContext *ctx, pn_ssize_t n, pn_core **out)
-{
-    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
-    HPy res = new_array(ctx, type, n, out);
-    HPy_Close(ctx, type);
-    return res;
-}
-
 PN_SLOT(array_destroy, HPy_tp_destroy)
 static void array_destroy_impl(void *obj)
 {
@@ -124,9 +136,9 @@ static void array_destroy_impl(void *obj)
 
 static int is_array(HPyContext *ctx, HPy obj)
 {
-    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
+    HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     int res = HPy_TypeCheck(ctx, obj, type);
-    HPy_Close(ctx, type);
+    PN_GLOBAL_RELEASE(ctx, type);
     return res;
 }
 
@@ -164,18 +176,14 @@ static HPy array_from_coerced(HPyContext *ctx, HPy obj)
                          "array() needs a list or tuple of numbers");
         return HPy_NULL;
     }
-    HPy hook = PN_GLOBAL_LOAD(ctx, g_hook_coerce);
-    HPy args = HPyTuple_FromArray(ctx, &obj, 1);
-    HPy src = HPy_CallTupleDict(ctx, hook, args, HPy_NULL);
-    HPy_Close(ctx, args);
-    HPy_Close(ctx, hook);
+    HPy src = call_hook1(ctx, g_hook_coerce, obj);
     if (HPy_IsNull(src))
         return HPy_NULL;
     HPy res;
     if (HPyBytes_Check(ctx, src)) {
         pn_ssize_t nbytes = HPyBytes_Size(ctx, src);
         pn_core *c;
-        res = new_array_like_type(ctx, nbytes / (pn_ssize_t)sizeof(double), &c);
+        res = new_array(ctx, nbytes / (pn_ssize_t)sizeof(double), &c);
         if (!HPy_IsNull(res))
             memcpy(c->data, HPyBytes_AsString(ctx, src),
                    (size_t)c->size * sizeof(double));
@@ -198,7 +206,7 @@ static HPy array_from_object(HPyContext *ctx, HPy obj)
     pn_core *c;
     if (is_array(ctx, obj)) {
         pn_core *src = &ArrayObject_AsStruct(ctx, obj)->core;
-        HPy res = new_array_like_type(ctx, src->size, &c);
+        HPy res = new_array(ctx, src->size, &c);
         if (!HPy_IsNull(res))
             memcpy(c->data, src->data, (size_t)src->size * sizeof(double));
         return res;
@@ -208,7 +216,7 @@ static HPy array_from_object(HPyContext *ctx, HPy obj)
     pn_ssize_t n = HPy_Length(ctx, obj);
     if (n < 0)
         return HPy_NULL;
-    HPy res = new_array_like_type(ctx, n, &c);
+    HPy res = new_array(ctx, n, &c);
     if (HPy_IsNull(res))
         return HPy_NULL;
     if (fill_from_sequence(ctx, obj, c->data, n) < 0) {
@@ -310,7 +318,7 @@ static int apply_binop(HPyContext *ctx, const binop *op, operand *l,
  * both orders; the reflected methods below call it with swapped args). */
 static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const binop *op)
 {
-    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
+    HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand l, r;
     HPy res = HPy_NULL;
     classify(ctx, type, left, &l);
@@ -330,7 +338,7 @@ static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const binop *op)
         goto done_r;
     }
     pn_core *c;
-    res = new_array(ctx, type, n, &c);
+    res = new_array(ctx, n, &c);
     if (!HPy_IsNull(res))
         apply_binop(ctx, op, &l, &r, c->data);
 done_r:
@@ -338,14 +346,14 @@ done_r:
 done_l:
     release(ctx, &l);
 done_type:
-    HPy_Close(ctx, type);
+    PN_GLOBAL_RELEASE(ctx, type);
     return res;
 }
 
 /* a OP= b: computed into a's own buffer, no allocation. */
 static HPy inplace_op(HPyContext *ctx, HPy self, HPy other, const binop *op)
 {
-    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
+    HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand l, r;
     HPy res = HPy_NULL;
     classify(ctx, type, self, &l);
@@ -365,7 +373,7 @@ static HPy inplace_op(HPyContext *ctx, HPy self, HPy other, const binop *op)
     release(ctx, &r);
 done_l:
     release(ctx, &l);
-    HPy_Close(ctx, type);
+    PN_GLOBAL_RELEASE(ctx, type);
     return res;
 }
 
@@ -432,7 +440,7 @@ static HPy unary_apply(HPyContext *ctx, HPy obj, kernel_unary kernel)
     }
     pn_core *src = &ArrayObject_AsStruct(ctx, obj)->core;
     pn_core *c;
-    HPy res = new_array_like_type(ctx, src->size, &c);
+    HPy res = new_array(ctx, src->size, &c);
     if (!HPy_IsNull(res))
         kernel(c->data, src->data, src->size);
     if (!HPy_IsNull(tmp))
@@ -674,9 +682,9 @@ static key_kind parse_key(HPyContext *ctx, HPy key, pn_ssize_t n,
     pn_ssize_t v = HPyLong_AsSsize_t(ctx, key);
     if (v == -1 && HPyErr_Occurred(ctx)) {
         HPyErr_Clear(ctx);
-        HPy slice_type = PN_GLOBAL_LOAD(ctx, g_slice_type);
+        HPy slice_type = PN_GLOBAL_BORROW(ctx, g_slice_type);
         int is_slice = HPy_TypeCheck(ctx, key, slice_type);
-        HPy_Close(ctx, slice_type);
+        PN_GLOBAL_RELEASE(ctx, slice_type);
         if (is_slice)
             return KEY_SLICE;
         HPy idx = HPy_Index(ctx, key);
@@ -713,7 +721,7 @@ static HPy array_subscript_impl(HPyContext *ctx, HPy self, HPy key)
         if (unpack_slice(ctx, key, c->size, &start, &step, &len) < 0)
             return HPy_NULL;
         pn_core *dst;
-        HPy res = new_array_like_type(ctx, len, &dst);
+        HPy res = new_array(ctx, len, &dst);
         if (!HPy_IsNull(res))
             pn_gather(dst->data, c->data + start, step, len);
         return res;
@@ -747,10 +755,10 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
     }
     if (unpack_slice(ctx, key, c->size, &start, &step, &len) < 0)
         return -1;
-    HPy type = PN_GLOBAL_LOAD(ctx, g_array_type);
+    HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand v;
     classify(ctx, type, value, &v);
-    HPy_Close(ctx, type);
+    PN_GLOBAL_RELEASE(ctx, type);
     int rc = -1;
     if (v.kind == OPD_SCALAR) {
         pn_scatter_scalar(c->data + start, step, v.scalar, len);
@@ -894,16 +902,6 @@ static int array_getbuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view,
 }
 
 /* repr/str: one formatter in Python (piconumpy/_format.py) for all backends. */
-static HPy call_hook1(HPyContext *ctx, pn_global g, HPy arg)
-{
-    HPy hook = PN_GLOBAL_LOAD(ctx, g);
-    HPy args = HPyTuple_FromArray(ctx, &arg, 1);
-    HPy res = HPy_CallTupleDict(ctx, hook, args, HPy_NULL);
-    HPy_Close(ctx, args);
-    HPy_Close(ctx, hook);
-    return res;
-}
-
 static HPy format_array(HPyContext *ctx, HPy self, pn_global g)
 {
     if (!hooks_ready)
@@ -941,7 +939,7 @@ static HPy array_new_impl(HPyContext *ctx, HPy type, PN_NEWARGS)
 }
 
 static HPyDef *array_defines[] = {
-    &array_destroy, &array_new,
+    &array_new,
     &array_add, &array_iadd, &array_radd,
     &array_sub, &array_isub, &array_rsub,
     &array_mul, &array_imul, &array_rmul,
@@ -960,8 +958,19 @@ static HPyDef *array_defines[] = {
 static HPyType_Spec array_spec = {
     .name = "piconumpy.ndarray",
     .basicsize = sizeof(ArrayObject),
-    .flags = HPy_TPFLAGS_DEFAULT,
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,  /* for the subtype */
     .defines = array_defines,
+    .doc = "piconumpy float64 array (create with piconumpy.array())",
+};
+
+/* The subtype for arrays with a malloc'd buffer (see new_array). */
+static HPyDef *array_big_defines[] = {&array_destroy, NULL};
+
+static HPyType_Spec array_big_spec = {
+    .name = "piconumpy.ndarray",
+    .basicsize = sizeof(ArrayObject),
+    .flags = HPy_TPFLAGS_DEFAULT,
+    .defines = array_big_defines,
     .doc = "piconumpy float64 array (create with piconumpy.array())",
 };
 
@@ -1012,7 +1021,7 @@ static HPy filled(HPyContext *ctx, HPy size, int do_fill, double v)
     pn_core *c;
     if (parse_size(ctx, size, &n) < 0)
         return HPy_NULL;
-    HPy res = new_array_like_type(ctx, n, &c);
+    HPy res = new_array(ctx, n, &c);
     if (!HPy_IsNull(res) && do_fill)
         pn_fill(c->data, v, n);
     return res;
@@ -1071,7 +1080,7 @@ static HPy mod_arange_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
         return HPy_NULL;
     }
     pn_core *c;
-    HPy res = new_array_like_type(ctx, n, &c);
+    HPy res = new_array(ctx, n, &c);
     if (!HPy_IsNull(res))
         pn_arange(c->data, v[0], v[2], n);
     return res;
@@ -1095,7 +1104,7 @@ static HPy mod_linspace_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
     if (parse_size(ctx, args[2], &n) < 0)
         return HPy_NULL;
     pn_core *c;
-    HPy res = new_array_like_type(ctx, n, &c);
+    HPy res = new_array(ctx, n, &c);
     if (!HPy_IsNull(res))
         pn_linspace(c->data, a, b, n);
     return res;
@@ -1129,10 +1138,14 @@ static int module_exec(HPyContext *ctx, HPy m)
     if (HPy_IsNull(type))
         return -1;
     PN_GLOBAL_STORE(ctx, g_array_type, type);
-    int rc = HPy_SetAttr_s(ctx, m, "ndarray", type);
+    HPyType_SpecParam params[] = {{HPyType_SpecParam_Base, type}, {0}};
+    HPy big = HPyType_FromSpec(ctx, &array_big_spec, params);
+    int rc = HPy_IsNull(big) ? -1 : HPy_SetAttr_s(ctx, m, "ndarray", type);
     HPy_Close(ctx, type);
     if (rc < 0)
         return -1;
+    PN_GLOBAL_STORE(ctx, g_array_big_type, big);
+    HPy_Close(ctx, big);
     HPy builtins = HPyImport_ImportModule(ctx, "builtins");
     if (HPy_IsNull(builtins))
         return -1;
@@ -1161,7 +1174,7 @@ static HPyDef *module_defines[] = {
 };
 
 static HPyGlobal *module_globals[] = PN_GLOBALS_ARRAY(
-    &g_array_type, &g_slice_type, &g_hook_repr, &g_hook_str, &g_hook_coerce,
+    &g_array_type, &g_array_big_type, &g_slice_type, &g_hook_repr, &g_hook_str, &g_hook_coerce,
     &g_hook_dtype, &g_hook_pressure);
 
 PN_MODULE(PN_MODNAME, "piconumpy array type, HPy implementation",

@@ -1,0 +1,57 @@
+# piconumpy: build, test and benchmark on CPython and PyPy side by side.
+#   make bench   set up both interpreters, build every backend, run the benchmarks
+#   make test    set up both interpreters, run the test suite on each
+# PYTHON= and PYPY= choose the interpreters (PYPY=none: CPython only, for quick local work).
+PYTHON ?= python3
+PYPY ?= pypy3
+VENV_CPY := .venv-cpython
+VENV_PYPY := .venv-pypy
+PIP_FLAGS ?= -q --disable-pip-version-check
+
+ifeq ($(PYPY),none)
+VENVS := $(VENV_CPY)
+else
+VENVS := $(VENV_CPY) $(VENV_PYPY)
+endif
+
+.PHONY: all install install-cpython install-pypy pypy-system test bench bench-quick clean
+
+all: install
+
+install: $(addsuffix /.installed,$(VENVS))
+
+# numpy is the value oracle of the tests and a baseline of the benchmarks
+$(VENV_CPY)/.installed: setup.py pyproject.toml piconumpy/*.c piconumpy/*.h piconumpy/*.py
+	test -x $(VENV_CPY)/bin/python || $(PYTHON) -m venv $(VENV_CPY)
+	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) --upgrade pip
+	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) hpy==0.9.0 numpy pytest hypothesis
+	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) --force-reinstall --no-deps .
+	touch $@
+
+# numpy 1.26.4 is the last numpy with PyPy 3.9 wheels (no source build)
+$(VENV_PYPY)/.installed: setup.py pyproject.toml piconumpy/*.c piconumpy/*.h piconumpy/*.py | pypy-system
+	test -x $(VENV_PYPY)/bin/python || $(PYPY) -m venv $(VENV_PYPY)
+	$(VENV_PYPY)/bin/python -m pip install $(PIP_FLAGS) --only-binary=:all: numpy==1.26.4 pytest hypothesis
+	$(VENV_PYPY)/bin/python -m pip install $(PIP_FLAGS) --force-reinstall --no-deps .
+	touch $@
+
+# Debian's PyPy 7.3.11 (ships its own HPy 0.0.4); installed when missing.
+pypy-system:
+	@command -v $(PYPY) >/dev/null 2>&1 && $(PYPY) -m venv --help >/dev/null 2>&1 || { \
+	  echo "== installing pypy3 (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pypy3 pypy3-dev pypy3-venv >/dev/null; }
+
+test: install
+	$(VENV_CPY)/bin/pytest -q tests
+ifneq ($(PYPY),none)
+	$(VENV_PYPY)/bin/pytest -q tests
+endif
+
+bench: install
+	$(VENV_CPY)/bin/python bench/run_bench.py --python $(VENV_CPY)/bin/python $(if $(filter none,$(PYPY)),,--pypy $(VENV_PYPY)/bin/python) $(BENCH_ARGS)
+
+bench-quick:
+	$(MAKE) bench BENCH_ARGS=--quick
+
+clean:
+	rm -rf build dist *.egg-info piconumpy/*.so bench/build $(VENV_CPY) $(VENV_PYPY) .pytest_cache .hypothesis

@@ -1,0 +1,68 @@
+"""Fixtures shared by the whole suite.
+
+Every test that takes ``pn`` runs once per backend available on this
+interpreter, plus once on the HPy universal module loaded in HPy debug mode
+(``hpy_universal-debug``), where each test also fails on leaked handles.
+"""
+import pytest
+
+import piconumpy
+from piconumpy import _loader
+
+try:
+    import numpy
+except ImportError:   # PyPy without numpy: tests fall back to math
+    numpy = None
+
+DEBUG = "hpy_universal-debug"
+
+
+def _backend_names():
+    names = list(piconumpy.backends())
+    if "hpy_universal" in names:
+        names.append(DEBUG)
+    return names
+
+
+BACKEND_NAMES = _backend_names()
+
+
+def pytest_report_header(config):
+    return "piconumpy backends under test: " + ", ".join(BACKEND_NAMES)
+
+
+def _open_handles_checker():
+    """Start a new handle generation; return a function listing the handles
+    opened since then and still open (HPy 0.9 and PyPy's 0.0.4 alike)."""
+    import hpy.universal
+
+    debug = hpy.universal._debug
+    generation = debug.new_generation()
+    return lambda: debug.get_open_handles(generation)
+
+
+@pytest.fixture(params=BACKEND_NAMES)
+def backend_name(request):
+    return request.param
+
+
+@pytest.fixture
+def pn(backend_name):
+    if backend_name != DEBUG:
+        yield _loader.load(backend_name)
+        return
+    module = _loader.load("hpy_universal", debug=True)
+    open_handles = _open_handles_checker()
+    yield module
+    leaks = open_handles()
+    assert not leaks, "leaked HPy handles: %r" % (leaks,)
+
+
+@pytest.fixture
+def np():
+    return numpy
+
+
+@pytest.fixture
+def is_c_backend(backend_name):
+    return backend_name != "purepy"
