@@ -23,8 +23,10 @@ def to_float_source(obj):
             raise ValueError(
                 "array() supports 1-D input only (got %d dimensions)" % view.ndim
             )
-        if view.format in ("d", "<d", "=d", "@d"):
-            return view.tobytes()   # also copies non-contiguous buffers
+        # tobytes() of a strided cpyext buffer ignores the strides on PyPy
+        # 7.3.11, so only contiguous float64 data takes the bytes path
+        if view.format in ("d", "<d", "=d", "@d") and view.c_contiguous:
+            return view.tobytes()
         return [float(x) for x in view.tolist()]
     try:
         items = iter(obj)

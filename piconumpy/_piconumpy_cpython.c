@@ -186,6 +186,8 @@ typedef struct {
     PyObject *owned;   /* temporary array made from a list/tuple */
 } operand;
 
+/* Sort an operand into array / real scalar / other; scalars are tried
+ * before lists and tuples, the common case in numerical code. */
 static void classify(PyObject *obj, operand *op)
 {
     op->owned = NULL;
@@ -196,6 +198,16 @@ static void classify(PyObject *obj, operand *op)
         op->core = CORE(obj);
         return;
     }
+    op->scalar = as_double(obj);
+    if (op->scalar != -1.0 || !PyErr_Occurred()) {
+        op->kind = OPD_SCALAR;
+        return;
+    }
+    if (!PyErr_ExceptionMatches(PyExc_TypeError)) {
+        op->kind = OPD_ERROR;       /* e.g. OverflowError from a huge int */
+        return;
+    }
+    PyErr_Clear();
     if (PyList_Check(obj) || PyTuple_Check(obj)) {
         op->owned = array_from_object(obj);
         op->kind = op->owned ? OPD_ARRAY : OPD_ERROR;
@@ -203,18 +215,7 @@ static void classify(PyObject *obj, operand *op)
             op->core = CORE(op->owned);
         return;
     }
-    op->scalar = as_double(obj);
-    if (op->scalar == -1.0 && PyErr_Occurred()) {
-        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-            PyErr_Clear();
-            op->kind = OPD_OTHER;
-        }
-        else {
-            op->kind = OPD_ERROR;
-        }
-        return;
-    }
-    op->kind = OPD_SCALAR;
+    op->kind = OPD_OTHER;
 }
 
 typedef void (*kernel_vv)(double *, const double *, const double *, pn_ssize_t);

@@ -238,16 +238,31 @@ typedef struct {
     HPy owned;    /* temporary array made from a list/tuple, or HPy_NULL */
 } operand;
 
-static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op)
+/* Sort an operand into array / real scalar / other.  known_array: the
+ * caller knows obj is an array (saves a type check, a handle round trip on
+ * PyPy).  Scalars are tried before lists and tuples: they are the common
+ * case in numerical code. */
+static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op,
+                     int known_array)
 {
     op->owned = HPy_NULL;
     op->core = NULL;
     op->scalar = 0.0;
-    if (HPy_TypeCheck(ctx, obj, type)) {
+    if (known_array || HPy_TypeCheck(ctx, obj, type)) {
         op->kind = OPD_ARRAY;
         op->core = &ArrayObject_AsStruct(ctx, obj)->core;
         return;
     }
+    op->scalar = as_double(ctx, obj);
+    if (op->scalar != -1.0 || !HPyErr_Occurred(ctx)) {
+        op->kind = OPD_SCALAR;
+        return;
+    }
+    if (!error_is_type_error(ctx)) {
+        op->kind = OPD_ERROR;       /* e.g. OverflowError from a huge int */
+        return;
+    }
+    HPyErr_Clear(ctx);
     if (HPyList_Check(ctx, obj) || HPyTuple_Check(ctx, obj)) {
         op->owned = array_from_object(ctx, obj);
         if (HPy_IsNull(op->owned)) {
@@ -258,18 +273,7 @@ static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op)
         op->core = &ArrayObject_AsStruct(ctx, op->owned)->core;
         return;
     }
-    op->scalar = as_double(ctx, obj);
-    if (op->scalar == -1.0 && HPyErr_Occurred(ctx)) {
-        if (error_is_type_error(ctx)) {
-            HPyErr_Clear(ctx);
-            op->kind = OPD_OTHER;
-        }
-        else {
-            op->kind = OPD_ERROR;
-        }
-        return;
-    }
-    op->kind = OPD_SCALAR;
+    op->kind = OPD_OTHER;
 }
 
 static void release(HPyContext *ctx, operand *op)
@@ -316,15 +320,18 @@ static int apply_binop(HPyContext *ctx, const binop *op, operand *l,
 
 /* a OP b where at least one side is an array (CPython calls the slot for
  * both orders; the reflected methods below call it with swapped args). */
-static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const binop *op)
+enum { KNOWN_NONE, KNOWN_LEFT, KNOWN_RIGHT };
+
+static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const binop *op,
+                     int known)
 {
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand l, r;
     HPy res = HPy_NULL;
-    classify(ctx, type, left, &l);
+    classify(ctx, type, left, &l, known == KNOWN_LEFT);
     if (l.kind == OPD_ERROR)
         goto done_type;
-    classify(ctx, type, right, &r);
+    classify(ctx, type, right, &r, known == KNOWN_RIGHT);
     if (r.kind == OPD_ERROR)
         goto done_l;
     if (l.kind == OPD_OTHER || r.kind == OPD_OTHER ||
@@ -356,23 +363,13 @@ static HPy inplace_op(HPyContext *ctx, HPy self, HPy other, const binop *op)
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand l, r;
     HPy res = HPy_NULL;
-    classify(ctx, type, self, &l);
-    if (l.kind != OPD_ARRAY) {   /* not reached: self is the array */
+    classify(ctx, type, self, &l, 1);   /* the in-place slot of self's type */
+    classify(ctx, type, other, &r, 0);
+    if (r.kind == OPD_OTHER)
         res = HPy_Dup(ctx, ctx->h_NotImplemented);
-        goto done_l;
-    }
-    classify(ctx, type, other, &r);
-    if (r.kind == OPD_ERROR)
-        goto done_l;
-    if (r.kind == OPD_OTHER) {
-        res = HPy_Dup(ctx, ctx->h_NotImplemented);
-    }
-    else if (apply_binop(ctx, op, &l, &r, l.core->data) == 0) {
+    else if (r.kind != OPD_ERROR && apply_binop(ctx, op, &l, &r, l.core->data) == 0)
         res = HPy_Dup(ctx, self);
-    }
     release(ctx, &r);
-done_l:
-    release(ctx, &l);
     PN_GLOBAL_RELEASE(ctx, type);
     return res;
 }
@@ -381,7 +378,8 @@ done_l:
     PN_SLOT(array_##NAME, SLOT)                                              \
     static HPy array_##NAME##_impl(HPyContext *ctx, HPy a, HPy b)            \
     {                                                                        \
-        return binary_op(ctx, a, b, &OPSTRUCT);                              \
+        return binary_op(ctx, a, b, &OPSTRUCT,                               \
+                         PN_NB_SELF_FIRST ? KNOWN_LEFT : KNOWN_NONE);        \
     }                                                                        \
     PN_SLOT(array_i##NAME, ISLOT)                                            \
     static HPy array_i##NAME##_impl(HPyContext *ctx, HPy a, HPy b)           \
@@ -391,7 +389,7 @@ done_l:
     PN_METH(array_r##NAME, RNAME, HPyFunc_O)                                 \
     static HPy array_r##NAME##_impl(HPyContext *ctx, HPy self, HPy other)    \
     {                                                                        \
-        return binary_op(ctx, other, self, &OPSTRUCT);                       \
+        return binary_op(ctx, other, self, &OPSTRUCT, KNOWN_RIGHT);          \
     }
 
 PN_BINARY_SLOTS(add, OP_ADD, HPy_nb_add, HPy_nb_inplace_add, "__radd__")
@@ -408,7 +406,8 @@ static HPy array_pow_impl(HPyContext *ctx, HPy a, HPy b, HPy mod)
                          "pow() with a modulus is not supported for arrays");
         return HPy_NULL;
     }
-    return binary_op(ctx, a, b, &OP_POW);
+    return binary_op(ctx, a, b, &OP_POW,
+                     PN_NB_SELF_FIRST ? KNOWN_LEFT : KNOWN_NONE);
 }
 
 PN_METH(array_rpow, "__rpow__", HPyFunc_VARARGS)
@@ -420,7 +419,7 @@ static HPy array_rpow_impl(HPyContext *ctx, HPy self, PN_VARARGS)
                          "__rpow__ takes one argument (no modulus)");
         return HPy_NULL;
     }
-    return binary_op(ctx, args[0], self, &OP_POW);
+    return binary_op(ctx, args[0], self, &OP_POW, KNOWN_RIGHT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -757,7 +756,7 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
         return -1;
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand v;
-    classify(ctx, type, value, &v);
+    classify(ctx, type, value, &v, 0);
     PN_GLOBAL_RELEASE(ctx, type);
     int rc = -1;
     if (v.kind == OPD_SCALAR) {

@@ -28,6 +28,8 @@
 #define PN_VARARGS const HPy *args, size_t nargs
 #define PN_NEWARGS const HPy *args, HPy_ssize_t nargs, HPy kw
 #define PN_HAS_TP_STR 1
+/* CPython calls nb_* slots with the array on either side */
+#define PN_NB_SELF_FIRST 0
 #else
 #define PN_METH(SYM, NAME, SIG) HPyDef_METH(SYM, NAME, SYM##_impl, SIG)
 #define PN_SLOT(SYM, SLOT) HPyDef_SLOT(SYM, SYM##_impl, SLOT)
@@ -35,6 +37,9 @@
 #define PN_VARARGS HPy *args, HPy_ssize_t nargs
 #define PN_NEWARGS HPy *args, HPy_ssize_t nargs, HPy kw
 #define PN_HAS_TP_STR 0
+/* HPy 0.0.4 exists only inside PyPy, whose slot wrappers (__add__ ...)
+ * check that the first argument is an instance of the type. */
+#define PN_NB_SELF_FIRST 1
 #endif
 
 /* Module definition + init.  MODNAME is a macro (set by setup.py) so that the

@@ -66,3 +66,25 @@ def np():
 @pytest.fixture
 def is_c_backend(backend_name):
     return backend_name != "purepy"
+
+
+def _run_python(args, env=None, check=True):
+    """Run this interpreter in a fresh process that imports the same
+    piconumpy as the tests (installed or built in place), never a source
+    checkout that happens to be the working directory."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    package_parent = os.path.dirname(os.path.dirname(piconumpy.__file__))
+    full_env = dict(os.environ if env is None else env)
+    full_env["PYTHONPATH"] = package_parent
+    return subprocess.run([sys.executable] + list(args), env=full_env,
+                          cwd=tempfile.gettempdir(), check=check,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def run_python():
+    return _run_python
