@@ -814,13 +814,33 @@ static HPy array_tolist_impl(HPyContext *ctx, HPy self)
     return HPyListBuilder_Build(ctx, b);
 }
 
-PN_GET(array_size, "size")
+/* Read-only attributes get a setter that raises: without one, assigning
+ * them aborts PyPy 7.3.11 ("Fatal RPython error: NotImplementedError").
+ * PyPy 7.3.11 also ignores a setter's error return, so for HPy 0.0.4 a
+ * __setattr__ method (which PyPy honours) raises instead; see below. */
+static int readonly_set(HPyContext *ctx, const char *name)
+{
+    char msg[96];
+    snprintf(msg, sizeof(msg), "attribute '%s' of 'ndarray' objects is not "
+             "writable", name);
+    HPyErr_SetString(ctx, ctx->h_AttributeError, msg);
+    return -1;
+}
+
+#define PN_READONLY(SYM, NAME)                                               \
+    PN_GETSET(SYM, NAME)                                                     \
+    static int SYM##_set(HPyContext *ctx, HPy self, HPy value, void *closure)\
+    {                                                                        \
+        return readonly_set(ctx, NAME);                                      \
+    }
+
+PN_READONLY(array_size, "size")
 static HPy array_size_get(HPyContext *ctx, HPy self, void *closure)
 {
     return HPyLong_FromSsize_t(ctx, ArrayObject_AsStruct(ctx, self)->core.size);
 }
 
-PN_GET(array_shape, "shape")
+PN_READONLY(array_shape, "shape")
 static HPy array_shape_get(HPyContext *ctx, HPy self, void *closure)
 {
     HPy n = HPyLong_FromSsize_t(ctx, ArrayObject_AsStruct(ctx, self)->core.size);
@@ -831,13 +851,13 @@ static HPy array_shape_get(HPyContext *ctx, HPy self, void *closure)
     return res;
 }
 
-PN_GET(array_ndim, "ndim")
+PN_READONLY(array_ndim, "ndim")
 static HPy array_ndim_get(HPyContext *ctx, HPy self, void *closure)
 {
     return HPyLong_FromLong(ctx, 1);
 }
 
-PN_GET(array_dtype, "dtype")
+PN_READONLY(array_dtype, "dtype")
 static HPy array_dtype_get(HPyContext *ctx, HPy self, void *closure)
 {
     if (!hooks_ready)
@@ -847,7 +867,7 @@ static HPy array_dtype_get(HPyContext *ctx, HPy self, void *closure)
 
 /* numpy's array interface (version 3): lets numpy share the buffer even
  * where the buffer protocol is not available. */
-PN_GET(array_interface, "__array_interface__")
+PN_READONLY(array_interface, "__array_interface__")
 static HPy array_interface_get(HPyContext *ctx, HPy self, void *closure)
 {
     pn_core *c = &ArrayObject_AsStruct(ctx, self)->core;
@@ -928,6 +948,19 @@ static HPy array_str_impl(HPyContext *ctx, HPy self)
 }
 #endif
 
+#if !PN_HPY_09
+PN_METH(array_setattr, "__setattr__", HPyFunc_VARARGS)
+static HPy array_setattr_impl(HPyContext *ctx, HPy self, PN_VARARGS)
+{
+    HPyErr_SetString(ctx, ctx->h_AttributeError,
+                     "piconumpy arrays have no writable attributes");
+    return HPy_NULL;
+}
+#define PN_SETATTR_DEF &array_setattr,
+#else
+#define PN_SETATTR_DEF
+#endif
+
 PN_SLOT(array_new, HPy_tp_new)
 static HPy array_new_impl(HPyContext *ctx, HPy type, PN_NEWARGS)
 {
@@ -951,6 +984,7 @@ static HPyDef *array_defines[] = {
     &array_tolist, &array_copy, &array_sum, &array_min, &array_max,
     &array_mean, &array_dot,
     &array_size, &array_shape, &array_ndim, &array_dtype, &array_interface,
+    PN_SETATTR_DEF
     NULL,
 };
 

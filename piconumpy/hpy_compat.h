@@ -24,7 +24,7 @@
 #if PN_HPY_09
 #define PN_METH(SYM, NAME, SIG) HPyDef_METH(SYM, NAME, SIG)
 #define PN_SLOT(SYM, SLOT) HPyDef_SLOT(SYM, SLOT)
-#define PN_GET(SYM, NAME) HPyDef_GET(SYM, NAME)
+#define PN_GETSET(SYM, NAME) HPyDef_GETSET(SYM, NAME)
 #define PN_VARARGS const HPy *args, size_t nargs
 #define PN_NEWARGS const HPy *args, HPy_ssize_t nargs, HPy kw
 #define PN_HAS_TP_STR 1
@@ -33,7 +33,7 @@
 #else
 #define PN_METH(SYM, NAME, SIG) HPyDef_METH(SYM, NAME, SYM##_impl, SIG)
 #define PN_SLOT(SYM, SLOT) HPyDef_SLOT(SYM, SYM##_impl, SLOT)
-#define PN_GET(SYM, NAME) HPyDef_GET(SYM, NAME, SYM##_get)
+#define PN_GETSET(SYM, NAME) HPyDef_GETSET(SYM, NAME, SYM##_get, SYM##_set)
 #define PN_VARARGS HPy *args, HPy_ssize_t nargs
 #define PN_NEWARGS HPy *args, HPy_ssize_t nargs, HPy kw
 #define PN_HAS_TP_STR 0
