@@ -558,6 +558,13 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
     operand v;
     int rc = -1;
     classify(value, &v);
+    if (v.kind == OPD_OTHER) {
+        /* any other array-like (numpy array, range...): convert it */
+        v.owned = array_from_object(value);
+        v.kind = v.owned ? OPD_ARRAY : OPD_ERROR;
+        if (v.owned)
+            v.core = CORE(v.owned);
+    }
     if (v.kind == OPD_SCALAR) {
         pn_scatter_scalar(c->data + start, step, v.scalar, len);
         rc = 0;
@@ -583,11 +590,6 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
             pn_scatter(c->data + start, step, v.core->data, len);
             rc = 0;
         }
-    }
-    else if (v.kind == OPD_OTHER) {
-        PyErr_SetString(PyExc_TypeError,
-                        "can only assign a real number or a sequence of "
-                        "real numbers to an array slice");
     }
     Py_XDECREF(v.owned);
     return rc;

@@ -759,6 +759,13 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
     classify(ctx, type, value, &v, 0);
     PN_GLOBAL_RELEASE(ctx, type);
     int rc = -1;
+    if (v.kind == OPD_OTHER) {
+        /* any other array-like (numpy array, range...): convert it */
+        v.owned = array_from_object(ctx, value);
+        v.kind = HPy_IsNull(v.owned) ? OPD_ERROR : OPD_ARRAY;
+        if (v.kind == OPD_ARRAY)
+            v.core = &ArrayObject_AsStruct(ctx, v.owned)->core;
+    }
     if (v.kind == OPD_SCALAR) {
         pn_scatter_scalar(c->data + start, step, v.scalar, len);
         rc = 0;
@@ -784,11 +791,6 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
             pn_scatter(c->data + start, step, v.core->data, len);
             rc = 0;
         }
-    }
-    else if (v.kind == OPD_OTHER) {
-        HPyErr_SetString(ctx, ctx->h_TypeError,
-                         "can only assign a real number or a sequence of "
-                         "real numbers to an array slice");
     }
     release(ctx, &v);
     return rc;

@@ -4,6 +4,8 @@ Every test that takes ``pn`` runs once per backend available on this
 interpreter, plus once on the HPy universal module loaded in HPy debug mode
 (``hpy_universal-debug``), where each test also fails on leaked handles.
 """
+import os
+
 import pytest
 
 import piconumpy
@@ -13,6 +15,8 @@ try:
     import numpy
 except ImportError:   # PyPy without numpy: tests fall back to math
     numpy = None
+if os.environ.get("PICONUMPY_TEST_NO_NUMPY"):
+    numpy = None          # exercise the numpy-free oracles on purpose
 
 DEBUG = "hpy_universal-debug"
 
@@ -72,7 +76,6 @@ def _run_python(args, env=None, check=True):
     """Run this interpreter in a fresh process that imports the same
     piconumpy as the tests (installed or built in place), never a source
     checkout that happens to be the working directory."""
-    import os
     import subprocess
     import sys
     import tempfile

@@ -1,0 +1,774 @@
+"""piconumpy's pure-Python backend.
+
+Same behaviour as the C backends (see docs/api.md), written to be fast on
+PyPy: the data is a plain list of floats and the common operations are
+short list comprehensions the JIT compiles well.  Numeric results follow
+the C kernels (piconumpy/kernels.h) operation by operation, so every backend
+gives bit-identical answers; IEEE special values (inf, nan) are produced
+where Python's float operations would raise.
+
+No buffer is exported: ``memoryview(a)`` raises TypeError.
+"""
+
+import builtins as _builtins
+import math as _math
+import sys as _sys
+from array import array as _typed_array
+from operator import index as _index
+
+from ._coerce import to_float_source as _to_float_source
+from ._dtype import float64 as _float64
+from ._format import array_repr as _array_repr, array_str as _array_str
+
+__all__ = [
+    "ndarray", "array", "empty", "zeros", "ones", "full", "arange",
+    "linspace", "sin", "cos", "tan", "exp", "log", "sqrt", "absolute", "abs",
+    "sum", "min", "max", "mean", "dot",
+]
+
+# This module defines sum/min/max/abs: keep the builtins under other names.
+_builtin_min = _builtins.min
+_builtin_max = _builtins.max
+_builtin_sum = _builtins.sum
+
+_inf = float("inf")
+_nan = float("nan")
+_fabs = _math.fabs
+_mpow = _math.pow
+_msqrt = _math.sqrt
+_MAX_SIZE = _sys.maxsize // 8  # as in C: n * sizeof(double) must fit
+
+# Error texts: the same as the C backends' (array_core.h).
+_MSG_SIZE_MISMATCH = "operands could not be broadcast together with sizes %d and %d"
+_MSG_NEGATIVE_SIZE = "negative dimensions are not allowed"
+_MSG_ARANGE_ZERO_STEP = "arange: step must not be zero"
+_MSG_BAD_RANGE = "arange: bounds must be finite"
+_MSG_INDEX_RANGE = "index out of range for array"
+_MSG_INDEX_TYPE = "only integers and slices (`:`) are valid indices"
+_MSG_EMPTY_REDUCTION = "zero-size array to reduction operation %s which has no identity"
+_MSG_NO_DELETE = "cannot delete array elements"
+
+
+# ---------------------------------------------------------------------------
+# conversions
+
+def _as_float(x):
+    """float(x) for a real number, like C's PyFloat_AsDouble.
+
+    Unlike float(), strings are not parsed: only objects with __float__ or
+    __index__ (int, bool, numpy scalars...) are real numbers here.
+    """
+    if type(x) is float:
+        return x
+    cls = type(x)
+    if hasattr(cls, "__float__") or hasattr(cls, "__index__"):
+        return float(x)
+    raise TypeError("must be real number, not %s" % cls.__name__)
+
+
+def _float_list(obj):
+    """A new list of floats from anything array() accepts."""
+    if isinstance(obj, ndarray):
+        return obj._data[:]
+    if not isinstance(obj, (list, tuple)):
+        # iterables and buffers: the rules shared with the C backends
+        obj = _to_float_source(obj)
+        if type(obj) is bytes:
+            return _typed_array("d", obj).tolist()
+    return [x if type(x) is float else _as_float(x) for x in obj]
+
+
+def _data_of(obj):
+    """The float list of an array, or of array(obj) for other inputs."""
+    if isinstance(obj, ndarray):
+        return obj._data
+    return _float_list(obj)
+
+
+def _operand(obj):
+    """Classify a binary-operator operand like the C backends do.
+
+    Returns a list (array operand; lists and tuples are converted), a float
+    (real scalar) or None (unsupported: the operator returns NotImplemented).
+    """
+    if isinstance(obj, ndarray):
+        return obj._data
+    try:
+        return _as_float(obj)  # scalars first, as in the C backends
+    except TypeError:
+        pass
+    if isinstance(obj, (list, tuple)):
+        return _float_list(obj)
+    return None
+
+
+def _check_size(n):
+    if n < 0:
+        raise ValueError(_MSG_NEGATIVE_SIZE)
+    if n > _MAX_SIZE:
+        raise MemoryError("array of %d elements is too large" % n)
+
+
+def _parse_size(n):
+    """The element count of empty()/zeros()/...: an int or a (n,) tuple."""
+    if isinstance(n, tuple):
+        if len(n) != 1:
+            raise ValueError("only 1-D shapes are supported")
+        n = n[0]
+    if isinstance(n, float) or not hasattr(type(n), "__index__"):
+        raise TypeError(
+            "'%s' object cannot be interpreted as an integer" % type(n).__name__
+        )
+    n = _index(n)
+    if not -_sys.maxsize - 1 <= n <= _sys.maxsize:
+        raise ValueError("array size is too large")
+    _check_size(n)
+    return n
+
+
+def _normalize_index(key, n):
+    """Non-negative position of a non-slice index (IndexError if invalid)."""
+    if isinstance(key, float) or not hasattr(type(key), "__index__"):
+        raise IndexError(_MSG_INDEX_TYPE)
+    i = _index(key)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise IndexError(_MSG_INDEX_RANGE)
+    return i
+
+
+def _size_mismatch(n1, n2):
+    raise ValueError(_MSG_SIZE_MISMATCH % (n1, n2))
+
+
+_new = object.__new__
+
+
+def _wrap(data):
+    """A new ndarray owning ``data`` (a list of floats, not copied)."""
+    a = _new(ndarray)
+    a._data = data
+    return a
+
+
+# ---------------------------------------------------------------------------
+# IEEE versions of the operations where Python raises instead
+
+def _div(x, y):
+    """x / y with IEEE division by zero (inf with the sign of x*y, or nan)."""
+    if y:
+        return x / y
+    if x != x or x == 0.0:
+        return _nan
+    return _math.copysign(_inf, x) * _math.copysign(1.0, y)
+
+
+def _is_odd_integer(y):
+    # y finite; above 2**53 every float is an even integer
+    return _fabs(_math.fmod(y, 2.0)) == 1.0
+
+
+def _pow(x, y):
+    """C99 pow(x, y) (Annex F): inf/nan/signed zeros, never an exception.
+
+    Special values are handled here rather than by math.pow, whose
+    behaviour for them differs between CPython and PyPy.
+    """
+    if y == 0.0 or x == 1.0:
+        return 1.0  # even for nan
+    if x != x or y != y:
+        return _nan
+    if _math.isinf(y):
+        magnitude = _fabs(x)
+        if magnitude == 1.0:
+            return 1.0
+        return 0.0 if (magnitude < 1.0) == (y > 0.0) else _inf
+    odd = _is_odd_integer(y)
+    if x == 0.0 or _math.isinf(x):
+        # 0**negative and inf**positive are infinite, the others zero;
+        # odd integer powers keep the sign of x
+        result = _inf if (x == 0.0) == (y < 0.0) else 0.0
+        return _math.copysign(result, x) if odd else result
+    try:
+        return _mpow(x, y)
+    except OverflowError:
+        return -_inf if x < 0.0 and odd else _inf
+    except ValueError:
+        return _nan  # negative base, non-integer exponent
+
+
+def _sqrt(x):
+    return _msqrt(x) if x >= 0.0 else _nan  # also nan for nan
+
+
+def _log(x):
+    if x > 0.0:
+        return _math.log(x)
+    return -_inf if x == 0.0 else _nan
+
+
+def _exp(x):
+    try:
+        return _math.exp(x)
+    except OverflowError:
+        return _inf
+
+
+def _finite_only(func):
+    """func(x) for finite x, nan for inf (sin/cos/tan of inf raise)."""
+    def guarded(x):
+        return func(x) if _math.isfinite(x) else _nan
+    return guarded
+
+
+_safe_sin = _finite_only(_math.sin)
+_safe_cos = _finite_only(_math.cos)
+_safe_tan = _finite_only(_math.tan)
+
+
+def _map_ieee(func, safe_func, data):
+    # the plain math function is fast; redo with the IEEE-safe version only
+    # when some element made it raise
+    try:
+        return [func(x) for x in data]
+    except (ValueError, OverflowError):
+        return [safe_func(x) for x in data]
+
+
+# ---------------------------------------------------------------------------
+# element-wise kernels: vv (list op list), vs (list op scalar), sv (scalar
+# op list), mirroring kernels.h.  Sizes are checked by the callers.
+
+def _add_vv(a, b):
+    return [x + y for x, y in zip(a, b)]
+
+
+def _add_vs(a, s):
+    return [x + s for x in a]
+
+
+def _add_sv(s, b):
+    return [s + y for y in b]
+
+
+def _sub_vv(a, b):
+    return [x - y for x, y in zip(a, b)]
+
+
+def _sub_vs(a, s):
+    return [x - s for x in a]
+
+
+def _sub_sv(s, b):
+    return [s - y for y in b]
+
+
+def _mul_vv(a, b):
+    return [x * y for x, y in zip(a, b)]
+
+
+def _mul_vs(a, s):
+    return [x * s for x in a]
+
+
+def _mul_sv(s, b):
+    return [s * y for y in b]
+
+
+def _div_vv(a, b):
+    try:
+        return [x / y for x, y in zip(a, b)]
+    except ZeroDivisionError:
+        return [_div(x, y) for x, y in zip(a, b)]
+
+
+def _div_vs(a, s):
+    if s == 0.0:
+        return [_div(x, s) for x in a]
+    return [x / s for x in a]
+
+
+def _div_sv(s, b):
+    try:
+        return [s / y for y in b]
+    except ZeroDivisionError:
+        return [_div(s, y) for y in b]
+
+
+def _pow_vv(a, b):
+    try:
+        return [_mpow(x, y) for x, y in zip(a, b)]
+    except (ValueError, OverflowError):
+        return [_pow(x, y) for x, y in zip(a, b)]
+
+
+def _pow_vs(a, s):
+    # the same shortcuts as the C kernel: x**2 is exact, x**0.5 is sqrt
+    if s == 2.0:
+        return [x * x for x in a]
+    if s == 1.0:
+        return a[:]
+    if s == 0.5:
+        return _map_ieee(_msqrt, _sqrt, a)
+    try:
+        return [_mpow(x, s) for x in a]
+    except (ValueError, OverflowError):
+        return [_pow(x, s) for x in a]
+
+
+def _pow_sv(s, b):
+    try:
+        return [_mpow(s, y) for y in b]
+    except (ValueError, OverflowError):
+        return [_pow(s, y) for y in b]
+
+
+_ADD = (_add_vv, _add_vs, _add_sv)
+_SUB = (_sub_vv, _sub_vs, _sub_sv)
+_MUL = (_mul_vv, _mul_vs, _mul_sv)
+_DIV = (_div_vv, _div_vs, _div_sv)
+_POW = (_pow_vv, _pow_vs, _pow_sv)
+
+
+def _binary(kernels, left, right):
+    """left op right, one of them an ndarray: the general (slow) path."""
+    a = _operand(left)
+    if a is None:
+        return NotImplemented
+    b = _operand(right)
+    if b is None:
+        return NotImplemented
+    vv, vs, sv = kernels
+    if type(a) is list:
+        if type(b) is list:
+            if len(a) != len(b):
+                _size_mismatch(len(a), len(b))
+            return _wrap(vv(a, b))
+        return _wrap(vs(a, b))
+    return _wrap(sv(a, b))
+
+
+def _inplace(kernels, self, other):
+    """self op= other: replaces self's data, only once it is all computed."""
+    b = _operand(other)
+    if b is None:
+        return NotImplemented
+    a = self._data
+    if type(b) is list:
+        if len(a) != len(b):
+            _size_mismatch(len(a), len(b))
+        self._data = kernels[0](a, b)
+    else:
+        self._data = kernels[1](a, b)
+    return self
+
+
+# ---------------------------------------------------------------------------
+# reductions, in the C kernels' order of operations (same rounding)
+
+_SUM_BLOCK = 128
+
+
+def _block_sum(a, lo, hi):
+    # 8 interleaved accumulators, then the tail: like pn_sum_block
+    r0 = r1 = r2 = r3 = r4 = r5 = r6 = r7 = 0.0
+    i = lo
+    while i + 8 <= hi:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < hi:
+        s += a[i]
+        i += 1
+    return s
+
+
+def _pairwise_sum(a, lo, hi):
+    """Pairwise summation: rounding error grows as log(n), like numpy."""
+    n = hi - lo
+    if n <= _SUM_BLOCK:
+        return _block_sum(a, lo, hi)
+    half = (n // 2) & ~7  # a multiple of 8, as in pn_sum
+    return _pairwise_sum(a, lo, lo + half) + _pairwise_sum(a, lo + half, hi)
+
+
+def _sum(a):
+    return _pairwise_sum(a, 0, len(a))
+
+
+def _dot(a, b):
+    r0 = r1 = r2 = r3 = 0.0
+    n = len(a)
+    i = 0
+    while i + 4 <= n:
+        r0 += a[i] * b[i]
+        r1 += a[i + 1] * b[i + 1]
+        r2 += a[i + 2] * b[i + 2]
+        r3 += a[i + 3] * b[i + 3]
+        i += 4
+    s = (r0 + r1) + (r2 + r3)
+    while i < n:
+        s += a[i] * b[i]
+        i += 1
+    return s
+
+
+def _has_nan(a):
+    # a nan always makes the sum nan; a nan sum can also come from
+    # inf + -inf, so only then look element by element
+    total = _builtin_sum(a, 0.0)
+    if total == total:
+        return False
+    for x in a:
+        if x != x:
+            return True
+    return False
+
+
+def _extremum(a, pick, name):
+    """min or max with numpy's rule: any nan makes the result nan."""
+    if not a:
+        raise ValueError(_MSG_EMPTY_REDUCTION % name)
+    if _has_nan(a):
+        return _nan
+    # the builtins keep the first of equal values, like the C loop
+    return pick(a)
+
+
+# ---------------------------------------------------------------------------
+# the array type
+
+class ndarray:
+    """1-D float64 array (create it with array(), zeros(), arange()...)."""
+
+    __slots__ = ("_data",)
+
+    ndim = 1
+    dtype = _float64
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError(
+            "use piconumpy.array(), zeros(), empty()... to create arrays"
+        )
+
+    # --- attributes and conversions
+
+    @property
+    def size(self):
+        return len(self._data)
+
+    @property
+    def shape(self):
+        return (len(self._data),)
+
+    def __len__(self):
+        return len(self._data)
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def tolist(self):
+        return self._data[:]
+
+    def copy(self):
+        return _wrap(self._data[:])
+
+    def __reduce__(self):
+        # pickle/copy rebuild through array(): a new, independent list
+        return (array, (self._data,))
+
+    def __repr__(self):
+        return _array_repr(self)
+
+    def __str__(self):
+        return _array_str(self)
+
+    # --- indexing
+
+    def __getitem__(self, key):
+        if type(key) is int:
+            try:
+                return self._data[key]
+            except IndexError:
+                raise IndexError(_MSG_INDEX_RANGE) from None
+        if type(key) is slice:
+            return _wrap(self._data[key])  # list slicing: a copy
+        return self._data[_normalize_index(key, len(self._data))]
+
+    def __setitem__(self, key, value):
+        data = self._data
+        if type(key) is slice:
+            self._assign_slice(key, value)
+            return
+        if type(key) is int and type(value) is float:
+            try:
+                data[key] = value
+            except IndexError:
+                raise IndexError(_MSG_INDEX_RANGE) from None
+            return
+        i = _normalize_index(key, len(data))  # index errors come first
+        data[i] = _as_float(value)
+
+    def _assign_slice(self, key, value):
+        data = self._data
+        count = len(range(*key.indices(len(data))))
+        v = _operand(value)
+        if v is None:   # any other array-like: numpy arrays, ranges...
+            v = _float_list(value)
+        if type(v) is list:
+            if len(v) != count:
+                _size_mismatch(len(v), count)
+            if v is data:  # a[::-1] = a: read everything before writing
+                v = v[:]
+            data[key] = v
+        else:
+            data[key] = [v] * count
+
+    def __delitem__(self, key):
+        raise TypeError(_MSG_NO_DELETE)
+
+    # --- arithmetic: the fast paths cover array/array and array/float
+
+    def __add__(self, other):
+        if type(other) is ndarray:
+            a = self._data
+            b = other._data
+            if len(a) != len(b):
+                _size_mismatch(len(a), len(b))
+            return _wrap([x + y for x, y in zip(a, b)])
+        if type(other) is float:
+            return _wrap([x + other for x in self._data])
+        return _binary(_ADD, self, other)
+
+    def __radd__(self, other):
+        if type(other) is float:
+            return _wrap([other + x for x in self._data])
+        return _binary(_ADD, other, self)
+
+    def __sub__(self, other):
+        if type(other) is ndarray:
+            a = self._data
+            b = other._data
+            if len(a) != len(b):
+                _size_mismatch(len(a), len(b))
+            return _wrap([x - y for x, y in zip(a, b)])
+        if type(other) is float:
+            return _wrap([x - other for x in self._data])
+        return _binary(_SUB, self, other)
+
+    def __rsub__(self, other):
+        if type(other) is float:
+            return _wrap([other - x for x in self._data])
+        return _binary(_SUB, other, self)
+
+    def __mul__(self, other):
+        if type(other) is ndarray:
+            a = self._data
+            b = other._data
+            if len(a) != len(b):
+                _size_mismatch(len(a), len(b))
+            return _wrap([x * y for x, y in zip(a, b)])
+        if type(other) is float:
+            return _wrap([x * other for x in self._data])
+        return _binary(_MUL, self, other)
+
+    def __rmul__(self, other):
+        if type(other) is float:
+            return _wrap([other * x for x in self._data])
+        return _binary(_MUL, other, self)
+
+    def __truediv__(self, other):
+        if type(other) is ndarray:
+            a = self._data
+            b = other._data
+            if len(a) != len(b):
+                _size_mismatch(len(a), len(b))
+            return _wrap(_div_vv(a, b))
+        if type(other) is float:
+            return _wrap(_div_vs(self._data, other))
+        return _binary(_DIV, self, other)
+
+    def __rtruediv__(self, other):
+        if type(other) is float:
+            return _wrap(_div_sv(other, self._data))
+        return _binary(_DIV, other, self)
+
+    def __pow__(self, other, modulo=None):
+        if modulo is not None:
+            raise TypeError("pow() with a modulus is not supported for arrays")
+        return _binary(_POW, self, other)
+
+    def __rpow__(self, other, modulo=None):
+        if modulo is not None:
+            raise TypeError("pow() with a modulus is not supported for arrays")
+        return _binary(_POW, other, self)
+
+    def __iadd__(self, other):
+        return _inplace(_ADD, self, other)
+
+    def __isub__(self, other):
+        return _inplace(_SUB, self, other)
+
+    def __imul__(self, other):
+        return _inplace(_MUL, self, other)
+
+    def __itruediv__(self, other):
+        return _inplace(_DIV, self, other)
+
+    def __neg__(self):
+        return _wrap([-x for x in self._data])
+
+    def __pos__(self):
+        return _wrap(self._data[:])
+
+    def __abs__(self):
+        return _wrap([_fabs(x) for x in self._data])
+
+    # --- reductions
+
+    def sum(self):
+        return _sum(self._data)
+
+    def min(self):
+        return _extremum(self._data, _builtin_min, "minimum")
+
+    def max(self):
+        return _extremum(self._data, _builtin_max, "maximum")
+
+    def mean(self):
+        a = self._data
+        return _sum(a) / len(a) if a else _nan
+
+    def dot(self, other):
+        a = self._data
+        b = _data_of(other)
+        if len(a) != len(b):
+            _size_mismatch(len(a), len(b))
+        return _dot(a, b)
+
+
+# ---------------------------------------------------------------------------
+# module functions
+
+def array(obj):
+    """A new array with the values of obj (a sequence, iterable or buffer)."""
+    return _wrap(_float_list(obj))
+
+
+def zeros(n):
+    return _wrap([0.0] * _parse_size(n))
+
+
+def empty(n):
+    # a Python list cannot be left uninitialised: same as zeros
+    return _wrap([0.0] * _parse_size(n))
+
+
+def ones(n):
+    return _wrap([1.0] * _parse_size(n))
+
+
+def full(n, value):
+    value = _as_float(value)
+    return _wrap([value] * _parse_size(n))
+
+
+def arange(*args):
+    """arange([start,] stop[, step]): start + i*step, numpy's length rule."""
+    if not 1 <= len(args) <= 3:
+        raise TypeError("arange() takes 1 to 3 arguments")
+    values = [_as_float(x) for x in args]
+    start, step = 0.0, 1.0
+    if len(values) == 1:
+        stop = values[0]
+    elif len(values) == 2:
+        start, stop = values
+    else:
+        start, stop, step = values
+    if step == 0.0:
+        raise ValueError(_MSG_ARANGE_ZERO_STEP)
+    count = (stop - start) / step
+    if not _math.isfinite(count):
+        raise ValueError(_MSG_BAD_RANGE)
+    n = _builtin_max(0, _math.ceil(count))
+    _check_size(n)
+    return _wrap([start + i * step for i in range(n)])
+
+
+def linspace(start, stop, num):
+    """num points from start to stop inclusive; the last is exactly stop."""
+    a = _as_float(start)
+    b = _as_float(stop)
+    n = _parse_size(num)
+    if n == 0:
+        return _wrap([])
+    if n == 1:
+        return _wrap([a])
+    step = (b - a) / (n - 1)
+    data = [a + i * step for i in range(n)]
+    data[-1] = b
+    return _wrap(data)
+
+
+def sin(a):
+    return _wrap(_map_ieee(_math.sin, _safe_sin, _data_of(a)))
+
+
+def cos(a):
+    return _wrap(_map_ieee(_math.cos, _safe_cos, _data_of(a)))
+
+
+def tan(a):
+    return _wrap(_map_ieee(_math.tan, _safe_tan, _data_of(a)))
+
+
+def exp(a):
+    return _wrap(_map_ieee(_math.exp, _exp, _data_of(a)))
+
+
+def log(a):
+    return _wrap(_map_ieee(_math.log, _log, _data_of(a)))
+
+
+def sqrt(a):
+    return _wrap(_map_ieee(_msqrt, _sqrt, _data_of(a)))
+
+
+def absolute(a):
+    return _wrap([_fabs(x) for x in _data_of(a)])
+
+
+abs = absolute
+
+
+def sum(a):
+    return _sum(_data_of(a))
+
+
+def min(a):
+    return _extremum(_data_of(a), _builtin_min, "minimum")
+
+
+def max(a):
+    return _extremum(_data_of(a), _builtin_max, "maximum")
+
+
+def mean(a):
+    data = _data_of(a)
+    return _sum(data) / len(data) if data else _nan
+
+
+def dot(a, b):
+    x = _data_of(a)
+    y = _data_of(b)
+    if len(x) != len(y):
+        _size_mismatch(len(x), len(y))
+    return _dot(x, y)
