@@ -1,6 +1,6 @@
 """Nanoseconds per tiny operation on 4-element arrays.
 
-Ops: `a + b`, `a * 2.0`, `a[1]`, `array([4 floats])`, `zeros(4)`, for numpy,
+Ops: `a + b`, `a += b` (no allocation), `a * 2.0`, `a[1]`, `array([4 floats])`, `zeros(4)`, for numpy,
 purepy and every piconumpy backend available on the running interpreter.
 
 `measure()` is used by bench/_worker.py; `python bench/tiny_ops.py [--quick]`
@@ -22,6 +22,8 @@ IS_PYPY = platform.python_implementation() == "PyPy"
 # loop and of that store is measured by BASELINE and subtracted.
 TINY_OPS = [
     ("a + b", "a + b"),
+    # same work without allocating (a += b): the difference is object creation
+    ("a += b", "a.__iadd__(b)"),
     ("a * 2.0", "a * 2.0"),
     ("a[1]", "a[1]"),
     ("array([4 floats])", "array([1.0, 2.0, 3.0, 4.0])"),
