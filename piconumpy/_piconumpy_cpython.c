@@ -524,7 +524,7 @@ static PyObject *array_subscript(PyObject *self, PyObject *key)
         if (unpack_slice(key, c->size, &start, &step, &len) < 0)
             return NULL;
         res = new_array(len, &dst);
-        if (res != NULL)
+        if (res != NULL && len > 0)
             pn_gather(dst->data, c->data + start, step, len);
         return res;
     default:
@@ -555,6 +555,8 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
     }
     if (unpack_slice(key, c->size, &start, &step, &len) < 0)
         return -1;
+    if (len == 0)
+        start = 0;      /* keep c->data + start inside the buffer */
     operand v;
     int rc = -1;
     classify(value, &v);
@@ -656,8 +658,8 @@ static int array_getbuffer(PyObject *self, Py_buffer *view, int flags)
     view->ndim = 1;
     view->format = (flags & PyBUF_FORMAT) ? (char *)"d" : NULL;
     view->shape = (flags & PyBUF_ND) ? &c->size : NULL;
-    view->strides = ((flags & PyBUF_STRIDES) == PyBUF_STRIDES) ? &view->itemsize
-                                                               : NULL;
+    view->strides = ((flags & PyBUF_STRIDES) == PyBUF_STRIDES)
+                        ? (Py_ssize_t *)pn_contiguous_strides : NULL;
     view->suboffsets = NULL;
     view->internal = NULL;
     return 0;
@@ -752,7 +754,7 @@ static int parse_size(PyObject *obj, pn_ssize_t *n)
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
-    *n = PyNumber_AsSsize_t(obj, NULL);
+    *n = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
     if (*n == -1 && PyErr_Occurred()) {
         if (!PyErr_ExceptionMatches(PyExc_OverflowError))
             return -1;
@@ -898,8 +900,12 @@ PyMODINIT_FUNC PyInit__piconumpy_cpython(void)
     if (m == NULL)
         return NULL;
     array_type = (PyTypeObject *)PyType_FromSpec(&array_spec);
-    if (array_type == NULL ||
-        PyModule_AddObject(m, "ndarray", Py_NewRef(array_type)) < 0) {
+    if (array_type == NULL) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    if (PyModule_AddObject(m, "ndarray", Py_NewRef(array_type)) < 0) {
+        Py_DECREF(array_type);   /* AddObject steals only on success */
         Py_DECREF(m);
         return NULL;
     }

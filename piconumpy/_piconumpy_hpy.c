@@ -95,18 +95,24 @@ static int report_pressure(HPyContext *ctx, pn_ssize_t nbytes)
 }
 
 /* New array of n (uninitialised) elements; *out gets its storage.
+ * base_type is the borrowed piconumpy.ndarray type.
  * Arrays whose data fits inline get the base type, which has no tp_destroy:
  * on PyPy an object with a destructor costs ~300 ns more to create (measured
  * with zeros(4)), the dominant cost of tiny temporaries.  Larger arrays get
  * the subtype that frees their malloc'd buffer. */
-static HPy new_array(HPyContext *ctx, pn_ssize_t n, pn_core **out)
+static HPy new_array_of(HPyContext *ctx, HPy base_type, pn_ssize_t n,
+                        pn_core **out)
 {
     ArrayObject *obj;
-    int big = n > PN_INLINE_CAPACITY;
-    HPy type = big ? PN_GLOBAL_BORROW(ctx, g_array_big_type)
-                   : PN_GLOBAL_BORROW(ctx, g_array_type);
-    HPy h = HPy_New(ctx, type, &obj);
-    PN_GLOBAL_RELEASE(ctx, type);
+    HPy h;
+    if (n > PN_INLINE_CAPACITY) {
+        HPy big = PN_GLOBAL_BORROW(ctx, g_array_big_type);
+        h = HPy_New(ctx, big, &obj);
+        PN_GLOBAL_RELEASE(ctx, big);
+    }
+    else {
+        h = HPy_New(ctx, base_type, &obj);
+    }
     if (HPy_IsNull(h))
         return HPy_NULL;
     pn_status st = pn_core_alloc(&obj->core, n);
@@ -123,6 +129,15 @@ static HPy new_array(HPyContext *ctx, pn_ssize_t n, pn_core **out)
     }
     *out = &obj->core;
     return h;
+}
+
+/* The same, for callers that do not hold the base type already. */
+static HPy new_array(HPyContext *ctx, pn_ssize_t n, pn_core **out)
+{
+    HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
+    HPy res = new_array_of(ctx, type, n, out);
+    PN_GLOBAL_RELEASE(ctx, type);
+    return res;
 }
 
 PN_SLOT(array_destroy, HPy_tp_destroy)
@@ -345,7 +360,7 @@ static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const binop *op,
         goto done_r;
     }
     pn_core *c;
-    res = new_array(ctx, n, &c);
+    res = new_array_of(ctx, type, n, &c);
     if (!HPy_IsNull(res))
         apply_binop(ctx, op, &l, &r, c->data);
 done_r:
@@ -616,6 +631,21 @@ static HPy array_item_impl(HPyContext *ctx, HPy self, HPy_ssize_t i)
     return HPyFloat_FromDouble(ctx, c->data[i]);
 }
 
+/* Resolve key (a slice object) against size n. */
+#if PN_HPY_09
+static int unpack_slice(HPyContext *ctx, HPy key, pn_ssize_t n,
+                        pn_ssize_t *start, pn_ssize_t *step, pn_ssize_t *len)
+{
+    HPy_ssize_t b, e, st;   /* raises ValueError for a zero step */
+    if (HPySlice_Unpack(ctx, key, &b, &e, &st) < 0)
+        return -1;
+    pn_ssize_t stop = e;
+    *start = b;
+    *step = st;
+    *len = pn_slice_adjust(n, start, &stop, *step);
+    return 0;
+}
+#else  /* HPy 0.0.4 has no HPySlice_Unpack: read the attributes */
 /* Clamp a huge slice bound (beyond pn_ssize_t) by its sign, like CPython. */
 static int slice_bound(HPyContext *ctx, HPy v, pn_ssize_t dflt, pn_ssize_t *out)
 {
@@ -635,8 +665,13 @@ static int slice_bound(HPyContext *ctx, HPy v, pn_ssize_t dflt, pn_ssize_t *out)
     if (r == -1 && HPyErr_Occurred(ctx)) {
         HPyErr_Clear(ctx);
         HPy zero = HPyLong_FromLong(ctx, 0);
-        int neg = HPy_RichCompareBool(ctx, idx, zero, HPy_LT);
-        HPy_Close(ctx, zero);
+        int neg = HPy_IsNull(zero) ? -1 : HPy_RichCompareBool(ctx, idx, zero, HPy_LT);
+        if (!HPy_IsNull(zero))
+            HPy_Close(ctx, zero);
+        if (neg < 0) {
+            HPy_Close(ctx, idx);
+            return -1;
+        }
         r = neg ? PTRDIFF_MIN : PTRDIFF_MAX;
     }
     HPy_Close(ctx, idx);
@@ -644,7 +679,6 @@ static int slice_bound(HPyContext *ctx, HPy v, pn_ssize_t dflt, pn_ssize_t *out)
     return 0;
 }
 
-/* Resolve key (a slice object) against size n. */
 static int unpack_slice(HPyContext *ctx, HPy key, pn_ssize_t n,
                         pn_ssize_t *start, pn_ssize_t *step, pn_ssize_t *len)
 {
@@ -670,6 +704,8 @@ static int unpack_slice(HPyContext *ctx, HPy key, pn_ssize_t n,
     if (!HPy_IsNull(h_step)) HPy_Close(ctx, h_step);
     return ok ? 0 : -1;
 }
+
+#endif
 
 typedef enum { KEY_INT, KEY_SLICE, KEY_ERROR } key_kind;
 
@@ -721,7 +757,7 @@ static HPy array_subscript_impl(HPyContext *ctx, HPy self, HPy key)
             return HPy_NULL;
         pn_core *dst;
         HPy res = new_array(ctx, len, &dst);
-        if (!HPy_IsNull(res))
+        if (!HPy_IsNull(res) && len > 0)
             pn_gather(dst->data, c->data + start, step, len);
         return res;
     default:
@@ -754,6 +790,8 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
     }
     if (unpack_slice(ctx, key, c->size, &start, &step, &len) < 0)
         return -1;
+    if (len == 0)
+        start = 0;      /* keep c->data + start inside the buffer */
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand v;
     classify(ctx, type, value, &v, 0);
@@ -874,31 +912,33 @@ static HPy array_interface_get(HPyContext *ctx, HPy self, void *closure)
 {
     pn_core *c = &ArrayObject_AsStruct(ctx, self)->core;
     HPy d = HPyDict_New(ctx);
-    if (HPy_IsNull(d))
-        return HPy_NULL;
-    HPy items[2];
-    items[0] = HPyLong_FromSsize_t(ctx, c->size);
-    HPy shape = HPyTuple_FromArray(ctx, items, 1);
-    HPy_Close(ctx, items[0]);
-    items[0] = HPyLong_FromSize_t(ctx, (size_t)(uintptr_t)c->data);
-    items[1] = ctx->h_False;
-    HPy data = HPyTuple_FromArray(ctx, items, 2);
-    HPy_Close(ctx, items[0]);
+    HPy n = HPyLong_FromSsize_t(ctx, c->size);
+    HPy ptr = HPyLong_FromSize_t(ctx, (size_t)(uintptr_t)c->data);
     HPy typestr = HPyUnicode_FromString(ctx, "<f8");
     HPy version = HPyLong_FromLong(ctx, 3);
-    int rc = HPy_SetItem_s(ctx, d, "shape", shape) |
-             HPy_SetItem_s(ctx, d, "typestr", typestr) |
-             HPy_SetItem_s(ctx, d, "data", data) |
-             HPy_SetItem_s(ctx, d, "version", version);
-    HPy_Close(ctx, shape);
-    HPy_Close(ctx, typestr);
-    HPy_Close(ctx, data);
-    HPy_Close(ctx, version);
-    if (rc) {
-        HPy_Close(ctx, d);
-        return HPy_NULL;
+    HPy shape = HPy_NULL, data = HPy_NULL;
+    HPy res = HPy_NULL;
+    if (HPy_IsNull(d) || HPy_IsNull(n) || HPy_IsNull(ptr) ||
+        HPy_IsNull(typestr) || HPy_IsNull(version))
+        goto done;
+    HPy pair[2] = {ptr, ctx->h_False};   /* (address, read-only flag) */
+    shape = HPyTuple_FromArray(ctx, &n, 1);
+    data = HPyTuple_FromArray(ctx, pair, 2);
+    if (HPy_IsNull(shape) || HPy_IsNull(data) ||
+        HPy_SetItem_s(ctx, d, "shape", shape) < 0 ||
+        HPy_SetItem_s(ctx, d, "typestr", typestr) < 0 ||
+        HPy_SetItem_s(ctx, d, "data", data) < 0 ||
+        HPy_SetItem_s(ctx, d, "version", version) < 0)
+        goto done;
+    res = HPy_Dup(ctx, d);
+done:
+    {
+        HPy all[] = {d, n, ptr, typestr, version, shape, data};
+        for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+            if (!HPy_IsNull(all[i]))
+                HPy_Close(ctx, all[i]);
     }
-    return d;
+    return res;
 }
 
 /* Buffer export: memoryview(a) and numpy.asarray(a) share a's memory.
@@ -916,7 +956,8 @@ static int array_getbuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view,
     view->ndim = 1;
     view->format = (flags & PN_BUF_FORMAT) ? (char *)"d" : NULL;
     view->shape = (flags & PN_BUF_ND) ? &c->size : NULL;
-    view->strides = (flags & PN_BUF_STRIDES) ? &view->itemsize : NULL;
+    view->strides = ((flags & PN_BUF_STRIDES) == PN_BUF_STRIDES)
+                        ? (HPy_ssize_t *)pn_contiguous_strides : NULL;
     view->suboffsets = NULL;
     view->internal = NULL;
     return 0;
@@ -1177,10 +1218,13 @@ static int module_exec(HPyContext *ctx, HPy m)
     HPy big = HPyType_FromSpec(ctx, &array_big_spec, params);
     int rc = HPy_IsNull(big) ? -1 : HPy_SetAttr_s(ctx, m, "ndarray", type);
     HPy_Close(ctx, type);
+    if (!HPy_IsNull(big)) {
+        if (rc == 0)
+            PN_GLOBAL_STORE(ctx, g_array_big_type, big);
+        HPy_Close(ctx, big);
+    }
     if (rc < 0)
         return -1;
-    PN_GLOBAL_STORE(ctx, g_array_big_type, big);
-    HPy_Close(ctx, big);
     HPy builtins = HPyImport_ImportModule(ctx, "builtins");
     if (HPy_IsNull(builtins))
         return -1;

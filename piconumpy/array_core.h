@@ -108,6 +108,10 @@ static inline pn_ssize_t pn_slice_adjust(pn_ssize_t n, pn_ssize_t *start,
     return 0;
 }
 
+/* Strides of a 1-D contiguous float64 buffer: static, because a buffer
+ * view may outlive the struct the exporter filled in (HPy trampolines). */
+static const pn_ssize_t pn_contiguous_strides[1] = {sizeof(double)};
+
 /* Defaults for omitted slice bounds (PY_SSIZE_T_MAX-like sentinels that
  * pn_slice_adjust clamps). */
 #define PN_SLICE_START_DEFAULT(step) ((step) < 0 ? PTRDIFF_MAX : 0)
@@ -120,9 +124,12 @@ static inline pn_status pn_arange_length(double start, double stop,
 {
     if (step == 0.0)
         return PN_ERR_ZERO_STEP;
-    double len = ceil((stop - start) / step);
+    const double span = stop - start;
+    double len = ceil(span / step);
     if (len != len || isinf(len))
         return PN_ERR_BAD_RANGE;
+    if (len == 0.0 && span != 0.0)   /* span/step underflowed: numpy gives 1 */
+        len = signbit(span / step) ? 0.0 : 1.0;
     if (len <= 0.0) {
         *n = 0;
         return PN_OK;

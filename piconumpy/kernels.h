@@ -46,8 +46,8 @@ PN_BINARY_KERNELS(mul, *)
 PN_BINARY_KERNELS(div, /)
 
 /* Power: C pow() has IEEE semantics like numpy (pow(-8, 1/3) is nan, pow(0,
- * -1) is inf).  Exponent 2 is special-cased to an exact multiply, the
- * most common use in numerical code. */
+ * -1) is inf).  Exponents 2, 1, 0.5 and -1 take numpy's shortcuts (exact
+ * multiply, copy, sqrt, reciprocal). */
 static inline void pn_pow_vv(double *out, const double *a, const double *b,
                              pn_ssize_t n)
 {
@@ -69,6 +69,10 @@ static inline void pn_pow_vs(double *out, const double *a, double s,
     else if (s == 0.5) {
         for (i = 0; i < n; i++)
             out[i] = sqrt(a[i]);
+    }
+    else if (s == -1.0) {      /* exact reciprocal, as numpy */
+        for (i = 0; i < n; i++)
+            out[i] = 1.0 / a[i];
     }
     else {
         for (i = 0; i < n; i++)
@@ -109,12 +113,18 @@ static inline void pn_fill(double *out, double v, pn_ssize_t n)
         out[i] = v;
 }
 
-/* out[i] = start + i*step (not a running sum: no accumulated rounding). */
+/* numpy's arange values: out[i] = start + i*delta with the rounded step
+ * delta = (start + step) - start (not a running sum: no accumulated error). */
 static inline void pn_arange(double *out, double start, double step,
                              pn_ssize_t n)
 {
-    for (pn_ssize_t i = 0; i < n; i++)
-        out[i] = start + (double)i * step;
+    const double delta = (start + step) - start;
+    if (n > 0)
+        out[0] = start;
+    if (n > 1)
+        out[1] = start + step;
+    for (pn_ssize_t i = 2; i < n; i++)
+        out[i] = start + (double)i * delta;
 }
 
 /* n points from a to b inclusive; the last one is exactly b, as in numpy. */

@@ -304,13 +304,15 @@ def _pow_vv(a, b):
 
 
 def _pow_vs(a, s):
-    # the same shortcuts as the C kernel: x**2 is exact, x**0.5 is sqrt
+    # the same shortcuts as the C kernel: x**2 exact, x**0.5 sqrt, x**-1 1/x
     if s == 2.0:
         return [x * x for x in a]
     if s == 1.0:
         return a[:]
     if s == 0.5:
         return _map_ieee(_msqrt, _sqrt, a)
+    if s == -1.0:  # exact reciprocal, as numpy
+        return _div_sv(1.0, a)
     try:
         return [_mpow(x, s) for x in a]
     except (ValueError, OverflowError):
@@ -695,12 +697,22 @@ def arange(*args):
         start, stop, step = values
     if step == 0.0:
         raise ValueError(_MSG_ARANGE_ZERO_STEP)
-    count = (stop - start) / step
+    span = stop - start
+    count = span / step
     if not _math.isfinite(count):
         raise ValueError(_MSG_BAD_RANGE)
     n = _builtin_max(0, _math.ceil(count))
+    if n == 0 and count == 0.0 and span != 0.0:
+        n = 0 if _math.copysign(1.0, count) < 0 else 1  # span/step underflowed
     _check_size(n)
-    return _wrap([start + i * step for i in range(n)])
+    # numpy's values: start + i*delta with the rounded step (kernels.h)
+    delta = (start + step) - start
+    values = [start + i * delta for i in range(n)]
+    if n > 0:
+        values[0] = start  # even when delta is infinite
+    if n > 1:
+        values[1] = start + step
+    return _wrap(values)
 
 
 def linspace(start, stop, num):
