@@ -218,23 +218,8 @@ static void classify(PyObject *obj, operand *op)
     op->kind = OPD_OTHER;
 }
 
-typedef void (*kernel_vv)(double *, const double *, const double *, pn_ssize_t);
-typedef void (*kernel_vs)(double *, const double *, double, pn_ssize_t);
-typedef void (*kernel_sv)(double *, double, const double *, pn_ssize_t);
 
-typedef struct {
-    kernel_vv vv;
-    kernel_vs vs;
-    kernel_sv sv;
-} binop;
-
-static const binop OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv};
-static const binop OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv};
-static const binop OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv};
-static const binop OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv};
-static const binop OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv};
-
-static int apply_binop(const binop *op, operand *l, operand *r, double *dst)
+static int apply_binop(const pn_binop *op, operand *l, operand *r, double *dst)
 {
     if (l->kind == OPD_ARRAY && r->kind == OPD_ARRAY) {
         if (l->core->size != r->core->size) {
@@ -252,7 +237,7 @@ static int apply_binop(const binop *op, operand *l, operand *r, double *dst)
     return 0;
 }
 
-static PyObject *binary_op(PyObject *left, PyObject *right, const binop *op)
+static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
 {
     operand l, r;
     PyObject *res = NULL;
@@ -282,7 +267,7 @@ done:
     return res;
 }
 
-static PyObject *inplace_op(PyObject *self, PyObject *other, const binop *op)
+static PyObject *inplace_op(PyObject *self, PyObject *other, const pn_binop *op)
 {
     operand l, r;
     PyObject *res = NULL;
@@ -306,10 +291,10 @@ static PyObject *inplace_op(PyObject *self, PyObject *other, const binop *op)
         return inplace_op(a, b, &OPSTRUCT);                                  \
     }
 
-PN_BINARY_SLOTS(add, OP_ADD)
-PN_BINARY_SLOTS(sub, OP_SUB)
-PN_BINARY_SLOTS(mul, OP_MUL)
-PN_BINARY_SLOTS(div, OP_DIV)
+PN_BINARY_SLOTS(add, PN_OP_ADD)
+PN_BINARY_SLOTS(sub, PN_OP_SUB)
+PN_BINARY_SLOTS(mul, PN_OP_MUL)
+PN_BINARY_SLOTS(div, PN_OP_DIV)
 
 static PyObject *array_pow(PyObject *a, PyObject *b, PyObject *mod)
 {
@@ -318,12 +303,11 @@ static PyObject *array_pow(PyObject *a, PyObject *b, PyObject *mod)
                         "pow() with a modulus is not supported for arrays");
         return NULL;
     }
-    return binary_op(a, b, &OP_POW);
+    return binary_op(a, b, &PN_OP_POW);
 }
 
-typedef void (*kernel_unary)(double *, const double *, pn_ssize_t);
 
-static PyObject *unary_apply(PyObject *obj, kernel_unary kernel)
+static PyObject *unary_apply(PyObject *obj, pn_kernel_unary kernel)
 {
     PyObject *tmp = NULL;
     if (!Array_Check(obj)) {
@@ -339,18 +323,13 @@ static PyObject *unary_apply(PyObject *obj, kernel_unary kernel)
     return res;
 }
 
-static void copy_kernel(double *out, const double *a, pn_ssize_t n)
-{
-    memcpy(out, a, (size_t)n * sizeof(double));
-}
-
 static PyObject *array_neg(PyObject *self) { return unary_apply(self, pn_neg); }
-static PyObject *array_pos(PyObject *self) { return unary_apply(self, copy_kernel); }
+static PyObject *array_pos(PyObject *self) { return unary_apply(self, pn_copy); }
 static PyObject *array_abs(PyObject *self) { return unary_apply(self, pn_absolute); }
 
 static PyObject *array_copy(PyObject *self, PyObject *unused)
 {
-    return unary_apply(self, copy_kernel);
+    return unary_apply(self, pn_copy);
 }
 
 #define PN_MODULE_UNARY(NAME)                                                \

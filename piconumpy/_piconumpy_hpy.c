@@ -297,24 +297,9 @@ static void release(HPyContext *ctx, operand *op)
         HPy_Close(ctx, op->owned);
 }
 
-typedef void (*kernel_vv)(double *, const double *, const double *, pn_ssize_t);
-typedef void (*kernel_vs)(double *, const double *, double, pn_ssize_t);
-typedef void (*kernel_sv)(double *, double, const double *, pn_ssize_t);
-
-typedef struct {
-    kernel_vv vv;
-    kernel_vs vs;
-    kernel_sv sv;
-} binop;
-
-static const binop OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv};
-static const binop OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv};
-static const binop OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv};
-static const binop OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv};
-static const binop OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv};
 
 /* Run op on classified operands into dst (size n); -1 on size mismatch. */
-static int apply_binop(HPyContext *ctx, const binop *op, operand *l,
+static int apply_binop(HPyContext *ctx, const pn_binop *op, operand *l,
                        operand *r, double *dst)
 {
     if (l->kind == OPD_ARRAY && r->kind == OPD_ARRAY) {
@@ -337,7 +322,7 @@ static int apply_binop(HPyContext *ctx, const binop *op, operand *l,
  * both orders; the reflected methods below call it with swapped args). */
 enum { KNOWN_NONE, KNOWN_LEFT, KNOWN_RIGHT };
 
-static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const binop *op,
+static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
                      int known)
 {
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
@@ -373,7 +358,7 @@ done_type:
 }
 
 /* a OP= b: computed into a's own buffer, no allocation. */
-static HPy inplace_op(HPyContext *ctx, HPy self, HPy other, const binop *op)
+static HPy inplace_op(HPyContext *ctx, HPy self, HPy other, const pn_binop *op)
 {
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand l, r;
@@ -407,10 +392,10 @@ static HPy inplace_op(HPyContext *ctx, HPy self, HPy other, const binop *op)
         return binary_op(ctx, other, self, &OPSTRUCT, KNOWN_RIGHT);          \
     }
 
-PN_BINARY_SLOTS(add, OP_ADD, HPy_nb_add, HPy_nb_inplace_add, "__radd__")
-PN_BINARY_SLOTS(sub, OP_SUB, HPy_nb_subtract, HPy_nb_inplace_subtract, "__rsub__")
-PN_BINARY_SLOTS(mul, OP_MUL, HPy_nb_multiply, HPy_nb_inplace_multiply, "__rmul__")
-PN_BINARY_SLOTS(div, OP_DIV, HPy_nb_true_divide, HPy_nb_inplace_true_divide,
+PN_BINARY_SLOTS(add, PN_OP_ADD, HPy_nb_add, HPy_nb_inplace_add, "__radd__")
+PN_BINARY_SLOTS(sub, PN_OP_SUB, HPy_nb_subtract, HPy_nb_inplace_subtract, "__rsub__")
+PN_BINARY_SLOTS(mul, PN_OP_MUL, HPy_nb_multiply, HPy_nb_inplace_multiply, "__rmul__")
+PN_BINARY_SLOTS(div, PN_OP_DIV, HPy_nb_true_divide, HPy_nb_inplace_true_divide,
                 "__rtruediv__")
 
 PN_SLOT(array_pow, HPy_nb_power)
@@ -421,7 +406,7 @@ static HPy array_pow_impl(HPyContext *ctx, HPy a, HPy b, HPy mod)
                          "pow() with a modulus is not supported for arrays");
         return HPy_NULL;
     }
-    return binary_op(ctx, a, b, &OP_POW,
+    return binary_op(ctx, a, b, &PN_OP_POW,
                      PN_NB_SELF_FIRST ? KNOWN_LEFT : KNOWN_NONE);
 }
 
@@ -434,16 +419,15 @@ static HPy array_rpow_impl(HPyContext *ctx, HPy self, PN_VARARGS)
                          "__rpow__ takes one argument (no modulus)");
         return HPy_NULL;
     }
-    return binary_op(ctx, args[0], self, &OP_POW, KNOWN_RIGHT);
+    return binary_op(ctx, args[0], self, &PN_OP_POW, KNOWN_RIGHT);
 }
 
 /* ------------------------------------------------------------------ */
 /* unary operators and element-wise functions                          */
 
-typedef void (*kernel_unary)(double *, const double *, pn_ssize_t);
 
 /* f(obj) for any array-like obj (converted with array() when needed). */
-static HPy unary_apply(HPyContext *ctx, HPy obj, kernel_unary kernel)
+static HPy unary_apply(HPyContext *ctx, HPy obj, pn_kernel_unary kernel)
 {
     HPy tmp = HPy_NULL;
     if (!is_array(ctx, obj)) {
@@ -462,11 +446,6 @@ static HPy unary_apply(HPyContext *ctx, HPy obj, kernel_unary kernel)
     return res;
 }
 
-static void copy_kernel(double *out, const double *a, pn_ssize_t n)
-{
-    memcpy(out, a, (size_t)n * sizeof(double));
-}
-
 PN_SLOT(array_neg, HPy_nb_negative)
 static HPy array_neg_impl(HPyContext *ctx, HPy self)
 {
@@ -476,7 +455,7 @@ static HPy array_neg_impl(HPyContext *ctx, HPy self)
 PN_SLOT(array_pos, HPy_nb_positive)
 static HPy array_pos_impl(HPyContext *ctx, HPy self)
 {
-    return unary_apply(ctx, self, copy_kernel);
+    return unary_apply(ctx, self, pn_copy);
 }
 
 PN_SLOT(array_abs, HPy_nb_absolute)
@@ -488,7 +467,7 @@ static HPy array_abs_impl(HPyContext *ctx, HPy self)
 PN_METH(array_copy, "copy", HPyFunc_NOARGS)
 static HPy array_copy_impl(HPyContext *ctx, HPy self)
 {
-    return unary_apply(ctx, self, copy_kernel);
+    return unary_apply(ctx, self, pn_copy);
 }
 
 #define PN_MODULE_UNARY(NAME)                                                \

@@ -164,6 +164,30 @@ static inline void pn_scatter_scalar(double *dst, pn_ssize_t step, double v,
         dst[i * step] = v;
 }
 
+/* ---- dispatch tables used by both C sources ------------------------------ */
+typedef void (*pn_kernel_vv)(double *, const double *, const double *, pn_ssize_t);
+typedef void (*pn_kernel_vs)(double *, const double *, double, pn_ssize_t);
+typedef void (*pn_kernel_sv)(double *, double, const double *, pn_ssize_t);
+typedef void (*pn_kernel_unary)(double *, const double *, pn_ssize_t);
+
+/* the three variants of one binary operator */
+typedef struct {
+    pn_kernel_vv vv;
+    pn_kernel_vs vs;
+    pn_kernel_sv sv;
+} pn_binop;
+
+static const pn_binop PN_OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv};
+static const pn_binop PN_OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv};
+static const pn_binop PN_OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv};
+static const pn_binop PN_OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv};
+static const pn_binop PN_OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv};
+
+static inline void pn_copy(double *out, const double *a, pn_ssize_t n)
+{
+    memcpy(out, a, (size_t)n * sizeof(double));
+}
+
 /* ---- reductions ----------------------------------------------------------- */
 
 /* Pairwise summation (like numpy): error grows as O(log n) instead of O(n).
