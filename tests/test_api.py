@@ -7,29 +7,19 @@ numpy too when it is installed.
 import array as pyarray
 import math
 import operator
-import struct
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from float_checks import assert_same, ieee_div, same_float
 
 inf = float("inf")
 nan = float("nan")
 ULP_TOL = 2e-16 * 4  # math-function results: 1-ulp-ish differences allowed
 
 
-def same_float(x, y):
-    """Bitwise equality (so 0.0 != -0.0), but any nan equals any nan."""
-    if x != x or y != y:
-        return x != x and y != y
-    return struct.pack("<d", x) == struct.pack("<d", y)
-
-
 def assert_values(arr, expected):
-    got = arr.tolist()
-    assert len(got) == len(expected), (got, expected)
-    bad = [(g, e) for g, e in zip(got, expected) if not same_float(g, e)]
-    assert not bad, "got %r, expected %r" % (got, expected)
+    assert_same(arr.tolist(), expected)
 
 
 def assert_close(arr, expected):
@@ -40,14 +30,6 @@ def assert_close(arr, expected):
             assert math.isclose(g, e, rel_tol=ULP_TOL), (g, e)
         else:
             assert same_float(g, e), (g, e)
-
-
-def ieee_div(x, y):
-    if y:
-        return x / y
-    if x != x or x == 0:
-        return nan
-    return math.copysign(inf, x) * math.copysign(1.0, y)
 
 
 VALUES = [1.0, 2.5, -3.0, 0.0, -0.0, 1e300, 1e-300, 7.0]

@@ -4,7 +4,6 @@ Also checks the rule "on failure nothing is modified".
 """
 import operator
 import re
-import sys
 
 import pytest
 

@@ -6,10 +6,11 @@ by rounding only.
 """
 import math
 import operator
-import struct
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
+
+from float_checks import assert_same, ieee_div
 
 inf = float("inf")
 nan = float("nan")
@@ -32,18 +33,6 @@ def two_lists(draw, max_size=12):
     return draw(pair), draw(pair)
 
 
-def same_float(x, y):
-    if x != x or y != y:
-        return x != x and y != y
-    return struct.pack("<d", x) == struct.pack("<d", y)
-
-
-def assert_same(got, expected):
-    assert len(got) == len(expected)
-    bad = [(g, e) for g, e in zip(got, expected) if not same_float(g, e)]
-    assert not bad, "got %r, expected %r" % (got, expected)
-
-
 def assert_nearly(got, expected, ulps=4):
     """Equal up to a few ulps (or subnormal noise); same inf/nan otherwise."""
     assert len(got) == len(expected)
@@ -63,13 +52,7 @@ def eq_or_both_nan(x, y):
 # ---------------------------------------------------------------------------
 # plain-Python references (C99/IEEE semantics, like numpy)
 
-def ref_div(x, y):
-    if y:
-        return x / y
-    if x != x or x == 0:
-        return nan
-    return math.copysign(inf, x) * math.copysign(1.0, y)
-
+ref_div = ieee_div
 
 def _odd_integer(y):
     return math.isfinite(y) and y == int(y) and int(y) % 2 == 1
