@@ -24,7 +24,8 @@ from setuptools.command.build_ext import build_ext
 # -O3 for vectorised loops; no -ffast-math: numpy-compatible IEEE results
 # (inf/nan, signed zeros) are part of the contract.
 COMPILE_ARGS = ["-O3", "-Wall", "-Wno-unused-function"]
-HEADERS = ["piconumpy/kernels.h", "piconumpy/array_core.h", "piconumpy/hpy_compat.h"]
+HEADERS = ["piconumpy/kernels.h", "piconumpy/array_core.h", "piconumpy/linalg.h",
+           "piconumpy/hpy_compat.h"]
 
 
 def hpy_devel():

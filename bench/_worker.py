@@ -1,6 +1,7 @@
 """Benchmark worker: runs inside ONE interpreter and prints one JSON document.
 
-Started by bench/run_bench.py (`python bench/_worker.py --cref PATH [--quick]`).
+Started by bench/run_bench.py
+(`python bench/_worker.py --cref PATH [--laplace-ref PATH] [--quick]`).
 Progress goes to stderr; the result is the stdout line starting with MARK.
 Any exception (a variant raising, results disagreeing with C) ends the
 process with a traceback and a non-zero status: the driver then fails too.
@@ -21,6 +22,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import board  # noqa: E402  (needs HERE on sys.path)
+import laplace  # noqa: E402
 import tiny_ops  # noqa: E402
 
 MARK = "@@PICONUMPY-BENCH-JSON@@ "
@@ -32,18 +34,35 @@ IS_PYPY = platform.python_implementation() == "PyPy"
 # the best of `inner` solves, `inner` chosen so one variant takes about
 # `inner_seconds` per round.  `c_seconds`: how long the C program repeats
 # the solve in each round.  `tiny`: settings of tiny_ops.measure().
+# `laplace`: the same knobs for the Laplace section (`seconds` is its time
+# budget, `grids` the (nx, ny, iterations) list).
 SETTINGS = {
     "full": dict(
         min_rounds=7, max_rounds=60, board_seconds=60.0, c_seconds=0.2,
         inner_seconds=0.1, inner_max=3, warm_seconds=0.6 if IS_PYPY else 0.0,
         tiny=tiny_ops.FULL,
+        laplace=dict(
+            grids=laplace.GRIDS, min_rounds=5, max_rounds=40, seconds=30.0,
+            c_seconds=0.2, inner_seconds=0.1, inner_max=3,
+            warm_seconds=0.6 if IS_PYPY else 0.0,
+        ),
     ),
     "quick": dict(
         min_rounds=3, max_rounds=3, board_seconds=0.0, c_seconds=0.05,
         inner_seconds=0.03, inner_max=2, warm_seconds=0.2 if IS_PYPY else 0.0,
         tiny=tiny_ops.QUICK,
+        laplace=dict(
+            grids=laplace.GRIDS_QUICK, min_rounds=2, max_rounds=2, seconds=0.0,
+            c_seconds=0.03, inner_seconds=0.02, inner_max=1,
+            warm_seconds=0.2 if IS_PYPY else 0.0,
+        ),
     ),
 }
+
+# The pure-Python Laplace loops take ~1.5 ms per 100x100 iteration on
+# CPython (60x more per 500x500 solve): there they only run on grids of at
+# most this many points, elsewhere they show as n/a.  PyPy runs them all.
+CPYTHON_LOOPS_MAX_POINTS = 100 * 100
 
 
 def log(msg):
@@ -163,11 +182,135 @@ def bench_board(variants, cref, cfg, max_rounds):
     }
 
 
+# ------------------------------------------------------------------ Laplace
+
+
+def laplace_solve(solve, repeat):
+    """Best time per iteration over `repeat` solves, and the last final grid.
+    Unlike the board, GC stays enabled: a solve allocates megabytes of
+    temporaries, whose memory (numpy's through cpyext on PyPy) only a
+    collection gives back.  A full collection before each solve keeps the
+    garbage of one solve out of the next one's time."""
+    best, grid = float("inf"), None
+    for _ in range(repeat):
+        grid = None
+        gc.collect()
+        per_iteration, grid = solve()
+        best = min(best, per_iteration)
+    return best, grid
+
+
+def laplace_check(name, g, grid, ref, full):
+    """Probe values (cheap) or, if `full`, also every row and column sum."""
+    diff = laplace.probe_diff(grid, ref)
+    if full:
+        diff = max(diff, laplace.max_abs_diff(grid, ref))
+    if not diff <= TOLERANCE:
+        raise AssertionError(
+            "Laplace %s: variant %r disagrees with the C reference: "
+            "max |diff| = %r > %g" % (g, name, diff, TOLERANCE))
+    return diff
+
+
+def bench_laplace(spaces, lref, cfg, min_rounds, max_rounds):
+    grids, refs, unsupported, skipped = {}, {}, {}, {}
+    items, solvers, inner, diffs = [], {}, {}, {}
+    for nx, ny, iterations in cfg["grids"]:
+        g = laplace.grid_key(nx, ny)
+        grids[g] = {"nx": nx, "ny": ny, "iterations": iterations}
+        loops = IS_PYPY or nx * ny <= CPYTHON_LOOPS_MAX_POINTS
+        if not loops:
+            skipped[g] = ["loops", "loops_flat"]
+        found, unsup = laplace.variants(spaces, nx, ny, iterations, loops)
+        unsupported.update(unsup)
+        refs[g] = ref = laplace.run_c(lref, nx, ny, iterations, cfg["c_seconds"])
+        items.append((g, "C"))
+        diffs[g] = {}
+        # warm-up (PyPy's JIT), full check of the first and last warm-up
+        # solves, estimate of one solve's time
+        for name, solve in found:
+            t_start = time.perf_counter()
+            times = []
+            while True:
+                per_iteration, grid = laplace_solve(solve, 1)
+                times.append(per_iteration * iterations)
+                done = (time.perf_counter() - t_start >= cfg["warm_seconds"]
+                        and len(times) >= (3 if IS_PYPY else 1)) or len(times) >= 50
+                if len(times) == 1 or done:
+                    diffs[g][name] = laplace_check(name, g, grid, ref, full=True)
+                if done:
+                    break
+            est = min(times[-3:])
+            inner[g, name] = max(1, min(cfg["inner_max"], int(cfg["inner_seconds"] / est)))
+            items.append((g, name))
+            solvers[g, name] = solve
+            log("laplace warm-up %-7s %-14s %9.1f us/iteration  (x%d per round)"
+                % (g, name, 1e6 * est / iterations, inner[g, name]))
+    for name, why in unsupported.items():
+        log("laplace: %s has no N-D arrays (%s): n/a" % (name, why))
+
+    # interleaved rounds as for the board: every (grid, variant) and the C
+    # program for each grid once per round, the order rotated every round
+    rounds = []
+    t_start = time.perf_counter()
+    for r in range(max_rounds):
+        spent = time.perf_counter() - t_start
+        if r >= min_rounds and spent + spent / r > cfg["seconds"]:
+            break
+        shift = r % len(items)
+        times = {g: {} for g in grids}
+        for g, name in items[shift:] + items[:shift]:
+            spec = grids[g]
+            if name == "C":
+                c = laplace.run_c(lref, spec["nx"], spec["ny"], spec["iterations"],
+                                  cfg["c_seconds"])
+                if c["row_sums"] != refs[g]["row_sums"]:
+                    raise AssertionError("Laplace C reference is not deterministic")
+                times[g]["C"] = c["median"]
+            else:
+                t, grid = laplace_solve(solvers[g, name], inner[g, name])
+                laplace_check(name, g, grid, refs[g], full=False)
+                times[g][name] = t
+        rounds.append(times)
+        log("laplace round %2d: %s" % (r + 1, " | ".join(
+            "%s C %.1f us %s" % (g, 1e6 * tg["C"], " ".join(
+                "%s %.1f" % (n, tg[n] / tg["C"]) for n in tg if n != "C"))
+            for g, tg in times.items())))
+
+    summary = {}
+    for g, name in items:
+        ratios = [rd[g][name] / rd[g]["C"] for rd in rounds]
+        summary.setdefault(g, {})[name] = {
+            "ratio_median": statistics.median(ratios),
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+            "time_median": statistics.median(rd[g][name] for rd in rounds),
+        }
+    names = []
+    for _, name in items:
+        if name != "C" and name not in names:
+            names.append(name)
+    return {
+        "grids": grids,
+        "variants": names,
+        "unsupported": unsupported,
+        "skipped": skipped,
+        "inner_repeats": {"%s %s" % key: n for key, n in inner.items()},
+        "max_abs_diff": diffs,
+        "c_checksums": {g: ref["checksum"] for g, ref in refs.items()},
+        "rounds": rounds,
+        "summary": summary,
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cref", required=True, help="compiled bench/board_ref.c")
+    parser.add_argument("--laplace-ref",
+                        help="compiled bench/laplace_ref.c (no Laplace section without it)")
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--rounds", type=int, help="exact number of board rounds")
+    parser.add_argument("--rounds", type=int,
+                        help="exact number of rounds (board and Laplace)")
     args = parser.parse_args()
     mode = "quick" if args.quick else "full"
     cfg = dict(SETTINGS[mode])
@@ -186,6 +329,13 @@ def main():
     board_res = bench_board(variants, args.cref, cfg, max_rounds)
     tiny_res = tiny_ops.measure(spaces, **cfg["tiny"])
     log("tiny ops done (baseline %.1f ns)" % tiny_res["baseline_ns"])
+    laplace_res = None
+    if args.laplace_ref:
+        lcfg = cfg["laplace"]
+        lmin, lmax = lcfg["min_rounds"], lcfg["max_rounds"]
+        if args.rounds:
+            lmin = lmax = args.rounds
+        laplace_res = bench_laplace(spaces, args.laplace_ref, lcfg, lmin, lmax)
     out = {
         "implementation": platform.python_implementation(),
         "version": sys.version.replace("\n", " "),
@@ -193,6 +343,7 @@ def main():
         "mode": mode,
         "board": board_res,
         "tiny": tiny_res,
+        "laplace": laplace_res,
         "elapsed": time.perf_counter() - t0,
     }
     out.update(info)

@@ -2,10 +2,11 @@
 
     python3 bench/run_bench.py --python PATH [--pypy PATH] [--quick]
 
-Compiles the C reference (bench/board_ref.c -> bench/build/board_ref), runs
-one worker process (bench/_worker.py) per interpreter, merges their JSON
-into markdown tables and writes bench/results/{board,tiny_ops,summary}.md
-(plus the raw worker JSON, gitignored).  See bench/README.md for the method.
+Compiles the C references (bench/board_ref.c and bench/laplace_ref.c ->
+bench/build/), runs one worker process (bench/_worker.py) per interpreter,
+merges their JSON into markdown tables and writes
+bench/results/{board,laplace,tiny_ops,summary}.md (plus the raw worker JSON,
+gitignored).  See bench/README.md for the method.
 
 Exit status is non-zero if the C build fails or if any worker fails (a
 variant raising, or results disagreeing with the C reference).
@@ -27,6 +28,8 @@ BUILD = os.path.join(HERE, "build")
 RESULTS = os.path.join(HERE, "results")
 C_SOURCE = os.path.join(HERE, "board_ref.c")
 C_BINARY = os.path.join(BUILD, "board_ref")
+LAPLACE_SOURCE = os.path.join(HERE, "laplace_ref.c")
+LAPLACE_BINARY = os.path.join(BUILD, "laplace_ref")
 WORKER = os.path.join(HERE, "_worker.py")
 MARK = "@@PICONUMPY-BENCH-JSON@@ "
 
@@ -35,6 +38,8 @@ INTERPRETERS = [("cpython", "CPython"), ("pypy", "PyPy")]
 BOARD_ROWS = ["floats", "numpy", "purepy", "cpython", "hpy", "hpy_universal"]
 TINY_COLUMNS = ["numpy", "purepy", "cpython", "hpy", "hpy_universal"]
 PICONUMPY_BACKENDS = ["purepy", "cpython", "hpy", "hpy_universal"]
+LAPLACE_ROWS = ["numpy", "purepy", "cpython", "hpy", "hpy_universal", "loops",
+                "loops_flat"]
 NA = "n/a"
 
 
@@ -42,31 +47,31 @@ class BenchError(Exception):
     pass
 
 
-def compiler_command():
+def compiler_command(source=C_SOURCE, binary=C_BINARY):
     cc = os.environ.get("CC", "gcc")
     # -ffp-contract=off: no FMA contraction, so C rounds exactly like Python
-    return [cc, "-O3", "-ffp-contract=off", C_SOURCE, "-o", C_BINARY, "-lm"]
+    return [cc, "-O3", "-ffp-contract=off", source, "-o", binary, "-lm"]
 
 
-def build_c_reference():
-    """Compile board_ref.c if the binary is missing or older than the source."""
+def build_c_reference(source=C_SOURCE, binary=C_BINARY):
+    """Compile `source` if `binary` is missing or older than it."""
     if (
-        os.path.exists(C_BINARY)
-        and os.path.getmtime(C_BINARY) >= os.path.getmtime(C_SOURCE)
+        os.path.exists(binary)
+        and os.path.getmtime(binary) >= os.path.getmtime(source)
     ):
-        return C_BINARY
+        return binary
     os.makedirs(BUILD, exist_ok=True)
-    cmd = compiler_command()
+    cmd = compiler_command(source, binary)
     print("compiling C reference: " + " ".join(cmd), file=sys.stderr)
     try:
         subprocess.run(cmd, check=True)
     except (OSError, subprocess.CalledProcessError) as exc:
-        raise BenchError("cannot compile %s: %s" % (C_SOURCE, exc))
-    return C_BINARY
+        raise BenchError("cannot compile %s: %s" % (source, exc))
+    return binary
 
 
 def run_worker(label, exe, args):
-    cmd = [exe, WORKER, "--cref", C_BINARY]
+    cmd = [exe, WORKER, "--cref", C_BINARY, "--laplace-ref", LAPLACE_BINARY]
     if args.quick:
         cmd.append("--quick")
     if args.rounds:
@@ -210,6 +215,126 @@ def tiny_table(results):
     ])
 
 
+def laplace_table(results):
+    """Variant x (interpreter, grid) table of the Laplace section, plus its
+    targets; "" when no worker ran it."""
+    cols = []  # (interpreter key, interpreter label, grid key)
+    for key, label in INTERPRETERS:
+        lap = results.get(key, {}).get("laplace")
+        if lap:
+            cols += [(key, label, g) for g in lap["grids"]]
+    if not cols:
+        return ""
+
+    def lap(key):
+        return results[key]["laplace"]
+
+    norm = ["**C reference (gcc -O3) = norm**"]
+    for key, _, g in cols:
+        t = lap(key)["summary"][g]["C"]["time_median"]
+        norm.append("1 (%.1f µs)" % (1e6 * t))
+    variants = set(LAPLACE_ROWS)
+    for key, _, _ in cols:
+        variants.update(lap(key)["variants"])
+    rows, spread = [norm], []
+    for v in ordered(variants, LAPLACE_ROWS):
+        row, srow = [v], [v]
+        for key, _, g in cols:
+            s = lap(key)["summary"][g].get(v)
+            row.append(fmt_ratio(s["ratio_median"]) if s else NA)
+            srow.append("%s – %s" % (fmt_ratio(s["ratio_min"]), fmt_ratio(s["ratio_max"]))
+                        if s else NA)
+        rows.append(row)
+        spread.append(srow)
+
+    def grid_label(key, g):
+        spec = lap(key)["grids"][g]
+        return "%d×%d" % (spec["nx"], spec["ny"])
+
+    header = ["variant"] + ["%s %s ×C" % (label, grid_label(key, g)) for key, label, g in cols]
+    iterations = "; ".join(
+        "%s: %s, %d rounds" % (label, ", ".join(
+            "%s × %d it." % (grid_label(key, g), spec["iterations"])
+            for g, spec in lap(key)["grids"].items()), len(lap(key)["rounds"]))
+        for key, label in INTERPRETERS if results.get(key, {}).get("laplace"))
+    notes = []
+    for key, label in INTERPRETERS:
+        res = results.get(key, {}).get("laplace")
+        if not res:
+            continue
+        for name, why in res["unsupported"].items():
+            notes.append("- %s, %s: no N-D arrays (`%s`)" % (label, name, why))
+        for g, names in res["skipped"].items():
+            notes.append("- %s, %s on %s: not run (pure-Python loops on CPython "
+                         "only on small grids)" % (label, ", ".join(names),
+                                                   grid_label(key, g)))
+    return "\n".join([
+        "## Laplace benchmark (Jacobi, 5-point stencil, 2-D arrays)",
+        "",
+        "Time of one iteration divided by the C time (same grid, same round); "
+        "median of the per-round ratios (lower is better). `loops`: pure Python "
+        "on lists of rows; `loops_flat`: pure Python on one flat list, the C "
+        "program's loop nest. Iterations per solve and rounds: %s." % iterations,
+        "",
+        md_table(header, rows),
+        "",
+        "Spread of the per-round ratios (min – max):",
+        "",
+        md_table(["variant"] + ["%s %s" % (label, grid_label(key, g))
+                                for key, label, g in cols], spread),
+        "",
+    ] + (["n/a:", ""] + notes + [""] if notes else []) + [laplace_targets_table(results)])
+
+
+# (interpreter key, piconumpy backend): each within LAPLACE_GOAL x the C
+# time per iteration, on every grid
+LAPLACE_TARGETS = [
+    ("cpython", "cpython"), ("cpython", "hpy"), ("cpython", "hpy_universal"),
+    ("pypy", "cpython"), ("pypy", "hpy_universal"),
+]
+LAPLACE_GOAL = 2.0
+
+
+def laplace_targets_table(results):
+    labels = dict(INTERPRETERS)
+    grids, shown = [], {}
+    for key, _ in INTERPRETERS:
+        lap = results.get(key, {}).get("laplace")
+        if lap:
+            for g, spec in lap["grids"].items():
+                if g not in grids:
+                    grids.append(g)
+                    shown[g] = "%d×%d" % (spec["nx"], spec["ny"])
+    rows = []
+    for key, backend in LAPLACE_TARGETS:
+        lap = results.get(key, {}).get("laplace")
+        values = []
+        for g in grids:
+            s = lap["summary"].get(g, {}).get(backend) if lap else None
+            values.append(s["ratio_median"] if s else None)
+        known = [v for v in values if v is not None]
+        if not known:
+            status = NA
+        elif all(v <= LAPLACE_GOAL for v in known):
+            status = "PASS" if len(known) == len(values) else "PASS (partial)"
+        else:
+            status = "**MISS**"
+        rows.append(["%s: %s / C" % (labels[key], backend)]
+                    + [fmt_ratio(v) for v in values]
+                    + ["≤ %.2f" % LAPLACE_GOAL, status])
+    return "\n".join([
+        "## Targets (Laplace benchmark)",
+        "",
+        "piconumpy within %gx C per iteration on both interpreters: median over "
+        "rounds of the backend / C ratio, per grid (n/a: backend without N-D "
+        "arrays, or not run)." % LAPLACE_GOAL,
+        "",
+        md_table(["target"] + [shown[g] for g in grids] + ["goal", "status"], rows,
+                 ["---"] + ["---:"] * len(grids) + ["---", "---"]),
+        "",
+    ])
+
+
 def pair_ratio(res, num, den):
     """Median over rounds of time[num] / time[den] (same round), or None."""
     if res is None:
@@ -340,14 +465,15 @@ def machine_info(results, args, elapsed, load_before):
 
 def main():
     parser = argparse.ArgumentParser(
-        description="piconumpy benchmarks: board (RK4) and tiny ops")
+        description="piconumpy benchmarks: board (RK4), Laplace and tiny ops")
     parser.add_argument("--python", default=sys.executable,
                         help="CPython interpreter (default: this one)")
     parser.add_argument("--pypy", help="PyPy interpreter (optional)")
     parser.add_argument("--quick", action="store_true",
                         help="short smoke run (~30 s for both interpreters)")
     parser.add_argument("--rounds", type=int,
-                        help="exact number of board rounds (overrides the time budget)")
+                        help="exact number of board and Laplace rounds "
+                             "(overrides the time budgets)")
     args = parser.parse_args()
 
     t0 = time.time()
@@ -357,6 +483,7 @@ def main():
         load_before = None
     try:
         build_c_reference()
+        build_c_reference(LAPLACE_SOURCE, LAPLACE_BINARY)
         results = {}
         for key, label in INTERPRETERS:
             exe = args.python if key == "cpython" else args.pypy
@@ -377,14 +504,16 @@ def main():
             json.dump(res, f, indent=1)
 
     board_md = board_table(results)
+    laplace_md = laplace_table(results)
     tiny_md = tiny_table(results)
     targets_md = targets_table(results)
     info_md = machine_info(results, args, time.time() - t0, load_before)
     summary = "\n".join([
-        "# piconumpy benchmark summary", "", info_md, targets_md, board_md, tiny_md,
+        "# piconumpy benchmark summary", "", info_md, targets_md, board_md,
+        laplace_md, tiny_md,
     ])
-    for name, text in [("board.md", board_md), ("tiny_ops.md", tiny_md),
-                       ("summary.md", summary)]:
+    for name, text in [("board.md", board_md), ("laplace.md", laplace_md),
+                       ("tiny_ops.md", tiny_md), ("summary.md", summary)]:
         with open(os.path.join(RESULTS, name), "w") as f:
             f.write(text if name == "summary.md" else "%s\n%s" % (
                 "<!-- generated by bench/run_bench.py; see summary.md -->", text))

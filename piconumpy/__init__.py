@@ -13,6 +13,9 @@ API = (
     "array", "ndarray", "empty", "zeros", "ones", "full", "arange",
     "linspace", "sin", "cos", "tan", "exp", "log", "sqrt", "absolute", "abs",
     "sum", "min", "max", "mean", "dot",
+    # N-D (the pure-Python backend raises NotImplementedError for N-D data)
+    "prod", "argmin", "argmax", "nanmin", "nanmax", "nansum", "reshape",
+    "transpose", "ravel", "matmul", "eye", "linalg", "AxisError",
 )
 
 backend = _loader.default_backend()

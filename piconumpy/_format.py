@@ -1,4 +1,4 @@
-"""repr()/str() of 1-D float64 arrays, shared by every backend.
+"""repr()/str() of float64 arrays of any dimension, shared by every backend.
 
 The output reproduces numpy 2.x with its default print options
 (precision 8, ``floatmode='maxprec'``, ``suppress=False``, threshold 1000,
@@ -6,7 +6,8 @@ edgeitems 3, linewidth 75). numpy itself is never imported: digits come from
 Python's shortest round-trip ``repr(float)`` and its correctly rounded ``%``
 formatting, which give the same digits as numpy's Dragon4.
 
-Only ``obj.tolist()`` is used, so any backend's array can be formatted.
+Only ``obj.tolist()`` (nested lists) and ``obj.shape`` are used, so any
+backend's array can be formatted.
 """
 
 import math
@@ -125,50 +126,127 @@ def _format_words(values):
     return result
 
 
-def _wrap_lines(words, separator, prefix, suffix):
-    """Join words numpy-style, wrapping lines at _LINEWIDTH columns."""
-    line_width = _LINEWIDTH - len(suffix)
-    hanging = " " * (len(prefix) + 1)  # align with the first element
-    # room for the separator (or the closing bracket) after each word
-    elem_width = line_width - max(len(separator.rstrip()), 1)
-    text = ""
-    line = hanging
-    last = len(words) - 1
-    for i, word in enumerate(words):
-        # a line holding only the indent is never wrapped: it would not help
-        if len(line) + len(word) > elem_width and len(line) > len(hanging):
-            text += line.rstrip() + "\n"
-            line = hanging
-        line += word
-        if i != last:
-            line += separator
-    text += line
-    return "[" + text[len(hanging):] + "]"
+def _extend_line(text, line, word, width, indent):
+    """Append word to the current line, first starting a new one if the
+    word would pass ``width`` (a line holding only the indent never wraps:
+    it would not help)."""
+    if len(line) + len(word) > width and len(line) > len(indent):
+        text += line.rstrip() + "\n"
+        line = indent
+    return text, line + word
 
 
-def _array_body(values, separator, prefix, suffix):
-    values = [float(x) for x in values]
-    if len(values) > _THRESHOLD:
-        shown = values[:_EDGEITEMS] + values[-_EDGEITEMS:]
-        formatted = _format_words(shown)
-        words = formatted[:_EDGEITEMS] + ["..."] + formatted[_EDGEITEMS:]
+def _block(words, shape, axis, indent, width, separator, summarise):
+    """Bracketed text of the sub-array at ``axis``, numpy-style.
+
+    ``words`` yields the formatted elements in C order (edges only when
+    summarising); ``indent`` is the hanging indent of this level's lines
+    and ``width`` the room left before this level's closing brackets.
+    """
+    n = shape[axis]
+    cut = summarise and n > 2 * _EDGEITEMS
+    count = 2 * _EDGEITEMS if cut else n
+    axes_left = len(shape) - axis
+    if axes_left == 1:
+        # room for the separator (or the closing bracket) after each word
+        elem_width = width - max(len(separator.rstrip()), 1)
+        text = ""
+        line = indent
+        for i in range(count):
+            if cut and i == _EDGEITEMS:
+                text, line = _extend_line(text, line, "...", elem_width, indent)
+                line += separator
+            text, line = _extend_line(text, line, next(words), elem_width, indent)
+            if i != count - 1:
+                line += separator
+        text += line
     else:
-        words = _format_words(values)
-    return _wrap_lines(words, separator, prefix, suffix)
+        # sub-blocks one per line, with a blank line per extra dimension
+        between = separator.rstrip() + "\n" * (axes_left - 1)
+        inner_indent = indent + " "
+        parts = []
+        for i in range(count):
+            if cut and i == _EDGEITEMS:
+                parts.append("...")
+            parts.append(_block(words, shape, axis + 1, inner_indent,
+                                width - 1, separator, summarise))
+        text = indent + (between + indent).join(parts)
+    return "[" + text[len(indent):] + "]"
+
+
+def _edges(nested, shape, axis):
+    """The elements kept when summarising, flattened in C order."""
+    rows = nested
+    if shape[axis] > 2 * _EDGEITEMS:
+        rows = nested[:_EDGEITEMS] + nested[-_EDGEITEMS:]
+    if axis == len(shape) - 1:
+        return list(rows)
+    return [x for row in rows for x in _edges(row, shape, axis + 1)]
+
+
+def _flatten(nested, ndim):
+    for _ in range(ndim - 1):
+        nested = [x for row in nested for x in row]
+    return nested
+
+
+def _shape_of(a, values):
+    """a.shape, or the shape of the nested list for shapeless objects."""
+    shape = getattr(a, "shape", None)
+    if shape is not None:
+        return tuple(shape)
+    shape = []
+    while isinstance(values, list):
+        shape.append(len(values))
+        if not values:
+            break
+        values = values[0]
+    return tuple(shape)
+
+
+def _array_body(values, shape, separator, prefix, suffix):
+    """The bracketed text of a non-empty array of at least one dimension."""
+    summarise = _size(shape) > _THRESHOLD
+    if summarise:
+        flat = _edges(values, shape, 0)
+    else:
+        flat = _flatten(values, len(shape))
+    words = iter(_format_words([float(x) for x in flat]))
+    indent = " " * (len(prefix) + 1)   # aligns with the first element
+    return _block(words, shape, 0, indent, _LINEWIDTH - len(suffix),
+                  separator, summarise)
+
+
+def _size(shape):
+    total = 1
+    for n in shape:
+        total *= n
+    return total
+
+
+def _shape_text(shape):
+    return repr(tuple(int(n) for n in shape))   # "(3,)", "(0, 3)"
 
 
 def array_repr(a):
     """numpy-style repr, e.g. ``array([1. , 2.5, 3. ])``."""
     values = a.tolist()
-    if not values:
-        return "array([], dtype=float64)"
+    shape = _shape_of(a, values)
+    if not shape:
+        return "array(%s)" % _format_words([float(values)])[0]
+    size = _size(shape)
+    if size == 0:
+        if shape == (0,):
+            return "array([], dtype=float64)"
+        return "array([], shape=%s, dtype=float64)" % _shape_text(shape)
     prefix = "array("
-    text = prefix + _array_body(values, ", ", prefix, ")")
-    if len(values) <= _THRESHOLD:
+    text = prefix + _array_body(values, shape, ", ", prefix, ")")
+    if size <= _THRESHOLD:
         return text + ")"
-    # numpy >= 2.2 appends the shape of summarised arrays
+    # numpy >= 2.2 appends the shape of summarised arrays, on a new line
+    # when it would not fit on the last one
     text += ","
-    extra = "shape=(%d,))" % len(values)
+    extra = "shape=%s)" % _shape_text(shape)
     last_line_len = len(text) - (text.rfind("\n") + 1)
     if last_line_len + len(extra) + 1 > _LINEWIDTH:
         return text + "\n" + " " * len(prefix) + extra
@@ -178,6 +256,9 @@ def array_repr(a):
 def array_str(a):
     """numpy-style str, e.g. ``[1.  2.5 3. ]``."""
     values = a.tolist()
-    if not values:
+    shape = _shape_of(a, values)
+    if not shape:
+        return repr(float(values))   # numpy prints the scalar's str
+    if _size(shape) == 0:
         return "[]"
-    return _array_body(values, " ", "", "")
+    return _array_body(values, shape, " ", "", "")

@@ -12,7 +12,7 @@ import shutil
 import sys
 import tempfile
 
-from . import _coerce, _dtype, _format
+from . import _coerce, _dtype, _format, _ndapi
 
 BACKENDS = ("cpython", "hpy", "hpy_universal", "purepy")
 IS_PYPY = sys.implementation.name == "pypy"
@@ -75,7 +75,7 @@ def _setup(mod):
         pressure = __pypy__.add_memory_pressure
     mod._setup(_format.array_repr, _format.array_str, _coerce.to_float_source,
                _dtype.float64, pressure)
-    mod.abs = mod.absolute
+    _ndapi.install(mod)   # keyword-taking functions and methods over the C core
     return mod
 
 

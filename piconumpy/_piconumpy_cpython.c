@@ -1,12 +1,14 @@
 /* _piconumpy_cpython.c -- the piconumpy array type on the classic CPython
  * C-API: the baseline the HPy version (_piconumpy_hpy.c) is measured
- * against.  Same behaviour, same shared helpers: numeric loops in
- * kernels.h, storage and index arithmetic in array_core.h.  Also builds on
- * PyPy (through cpyext).
+ * against.  Same behaviour, same shared code: numeric loops in kernels.h,
+ * N-D storage, indexing and loops in array_core.h, linear algebra in
+ * linalg.h; this file is only the Python glue.  Also builds on PyPy
+ * (through cpyext).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include "array_core.h"
+#include "linalg.h"
 
 /* PyPy 7.3.11 (Python 3.9) lacks these 3.10 conveniences. */
 #ifndef Py_NewRef
@@ -18,6 +20,8 @@ static inline PyObject *pn_newref(PyObject *o) { Py_INCREF(o); return o; }
 typedef struct {
     PyObject_HEAD
     pn_core core;
+    PyObject *base;   /* views: the array that owns the data (no cycles:
+                         owners reference nothing, so no GC is needed) */
 } ArrayObject;
 
 static PyTypeObject *array_type;   /* set at module init */
@@ -30,44 +34,40 @@ static PyObject *hook_pressure;    /* NULL unless on PyPy */
 /* ------------------------------------------------------------------ */
 /* errors and allocation                                               */
 
-static void set_status_error(pn_status st)
+static void raise_err(const pn_err *e)
 {
-    switch (st) {
-    case PN_ERR_NEGATIVE_SIZE:
-        PyErr_SetString(PyExc_ValueError, PN_MSG_NEGATIVE_SIZE);
+    switch (e->status) {
+    case PN_ERR_NO_MEMORY:
+        PyErr_SetString(PyExc_MemoryError, e->msg);
         break;
-    case PN_ERR_ZERO_STEP:
-        PyErr_SetString(PyExc_ValueError, PN_MSG_ARANGE_ZERO_STEP);
+    case PN_ERR_INDEX:
+    case PN_ERR_AXIS:
+        PyErr_SetString(PyExc_IndexError, e->msg);
         break;
-    case PN_ERR_BAD_RANGE:
-        PyErr_SetString(PyExc_ValueError, PN_MSG_BAD_RANGE);
+    case PN_ERR_TYPE:
+        PyErr_SetString(PyExc_TypeError, e->msg);
         break;
     default:
-        PyErr_NoMemory();
+        PyErr_SetString(PyExc_ValueError, e->msg);
     }
 }
 
-static void set_size_mismatch(Py_ssize_t n1, Py_ssize_t n2)
+static PyObject *new_owner(int nd, const pn_ssize_t *shape, pn_core **out)
 {
-    PyErr_Format(PyExc_ValueError,
-                 "operands could not be broadcast together with sizes %zd "
-                 "and %zd", n1, n2);
-}
-
-static PyObject *new_array(Py_ssize_t n, pn_core **out)
-{
+    pn_err e;
     ArrayObject *obj = PyObject_New(ArrayObject, array_type);
     if (obj == NULL)
         return NULL;
-    pn_status st = pn_core_alloc(&obj->core, n);
-    if (st != PN_OK) {
+    obj->base = NULL;
+    if (pn_core_alloc_shape(&obj->core, nd, shape, &e) < 0) {
+        obj->core.flags = 0;
         Py_DECREF(obj);
-        set_status_error(st);
+        raise_err(&e);
         return NULL;
     }
     if (hook_pressure != NULL && pn_core_needs_pressure(&obj->core)) {
         PyObject *r = PyObject_CallFunction(hook_pressure, "n",
-                                            n * (Py_ssize_t)sizeof(double));
+                                            obj->core.size * PN_ITEM);
         if (r == NULL) {
             Py_DECREF(obj);
             return NULL;
@@ -78,9 +78,28 @@ static PyObject *new_array(Py_ssize_t n, pn_core **out)
     return (PyObject *)obj;
 }
 
+static PyObject *new_1d(pn_ssize_t n, pn_core **out)
+{
+    return new_owner(1, &n, out);
+}
+
+/* A view described by desc on the data of src (an array). */
+static PyObject *new_view(PyObject *src, const pn_core *desc)
+{
+    ArrayObject *obj = PyObject_New(ArrayObject, array_type);
+    if (obj == NULL)
+        return NULL;
+    pn_core_view_of(&obj->core, desc);
+    PyObject *owner = ((ArrayObject *)src)->base;
+    obj->base = Py_NewRef(owner ? owner : src);
+    return (PyObject *)obj;
+}
+
 static void array_dealloc(PyObject *self)
 {
-    pn_core_free(CORE(self));
+    ArrayObject *a = (ArrayObject *)self;
+    pn_core_free(&a->core);
+    Py_XDECREF(a->base);
     PyTypeObject *tp = Py_TYPE(self);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -105,9 +124,41 @@ static inline double as_double(PyObject *obj)
 }
 
 static PyObject *array_from_object(PyObject *obj);
+static PyObject *array_from_sequence(PyObject *obj, int nested_ok);
 
-/* Non-list/tuple inputs go through the Python hook (iterables, buffers):
- * it returns a list or the float64 bytes. */
+/* A shape from an int or a sequence of ints (__index__ objects too). */
+static int parse_shape(PyObject *obj, int *nd, pn_ssize_t *shape)
+{
+    int is_seq = PyTuple_Check(obj) || PyList_Check(obj);
+    Py_ssize_t n = is_seq ? PySequence_Fast_GET_SIZE(obj) : 1;
+    if (n > PN_MAXDIMS) {
+        PyErr_SetString(PyExc_ValueError,
+                        "too many dimensions (piconumpy supports 8)");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = is_seq ? PySequence_Fast_GET_ITEM(obj, i) : obj;
+        if (PyFloat_Check(item) || !PyIndex_Check(item)) {
+            PyErr_Format(PyExc_TypeError,
+                         "'%.100s' object cannot be interpreted as an integer",
+                         Py_TYPE(item)->tp_name);
+            return -1;
+        }
+        shape[i] = PyNumber_AsSsize_t(item, PyExc_OverflowError);
+        if (shape[i] == -1 && PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_OverflowError))
+                return -1;
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "array size is too large");
+            return -1;
+        }
+    }
+    *nd = (int)n;
+    return 0;
+}
+
+/* Non-flat input goes through the Python hook (nested sequences, iterables,
+ * buffers): it returns a flat list of numbers or (shape, float64 bytes). */
 static PyObject *array_from_coerced(PyObject *obj)
 {
     if (hook_coerce == NULL) {
@@ -119,15 +170,27 @@ static PyObject *array_from_coerced(PyObject *obj)
     if (src == NULL)
         return NULL;
     PyObject *res = NULL;
-    if (PyBytes_Check(src)) {
-        pn_core *c;
-        res = new_array(PyBytes_GET_SIZE(src) / (Py_ssize_t)sizeof(double), &c);
-        if (res != NULL)
-            memcpy(c->data, PyBytes_AS_STRING(src),
-                   (size_t)c->size * sizeof(double));
+    if (PyList_Check(src)) {
+        res = array_from_sequence(src, 0);   /* flat: no second trip */
     }
-    else if (PyList_Check(src)) {
-        res = array_from_object(src);
+    else if (PyTuple_Check(src) && PyTuple_GET_SIZE(src) == 2 &&
+             PyBytes_Check(PyTuple_GET_ITEM(src, 1))) {
+        PyObject *data = PyTuple_GET_ITEM(src, 1);
+        int nd;
+        pn_ssize_t shape[PN_MAXDIMS];
+        pn_core *c;
+        if (parse_shape(PyTuple_GET_ITEM(src, 0), &nd, shape) == 0 &&
+            (res = new_owner(nd, shape, &c)) != NULL) {
+            if (PyBytes_GET_SIZE(data) != c->size * PN_ITEM) {
+                Py_CLEAR(res);
+                PyErr_SetString(PyExc_TypeError,
+                                "piconumpy coercion hook: size mismatch");
+            }
+            else {
+                memcpy(c->data, PyBytes_AS_STRING(data),
+                       (size_t)c->size * sizeof(double));
+            }
+        }
     }
     else {
         PyErr_SetString(PyExc_TypeError,
@@ -137,31 +200,38 @@ static PyObject *array_from_coerced(PyObject *obj)
     return res;
 }
 
-static PyObject *array_from_object(PyObject *obj)
+static PyObject *array_copy_of(PyObject *obj)
+{
+    pn_core *src = CORE(obj), *c;
+    PyObject *res = new_owner(src->ndim, src->shape, &c);
+    if (res != NULL)
+        pn_to_contiguous(c->data, src);
+    return res;
+}
+
+/* A flat list/tuple of numbers; nested_ok: a nested sequence goes to the
+ * Python hook, else it is a TypeError (the hook's own output). */
+static PyObject *array_from_sequence(PyObject *obj, int nested_ok)
 {
     pn_core *c;
-    if (Array_Check(obj)) {
-        pn_core *src = CORE(obj);
-        PyObject *res = new_array(src->size, &c);
-        if (res != NULL)
-            memcpy(c->data, src->data, (size_t)src->size * sizeof(double));
-        return res;
-    }
-    if (!PyList_Check(obj) && !PyTuple_Check(obj))
-        return array_from_coerced(obj);
-    /* the sequence may be a list that float() conversions mutate: re-read
-     * the size through the fast-sequence API each step */
     Py_ssize_t n = PySequence_Fast_GET_SIZE(obj);
-    PyObject *res = new_array(n, &c);
+    PyObject *res = new_1d(n, &c);
     if (res == NULL)
         return NULL;
     for (Py_ssize_t i = 0; i < n; i++) {
+        /* float() conversions may run Python code that shrinks the list */
         if (i >= PySequence_Fast_GET_SIZE(obj)) {
             PyErr_SetString(PyExc_RuntimeError, "list changed size");
             Py_DECREF(res);
             return NULL;
         }
         PyObject *item = PySequence_Fast_GET_ITEM(obj, i);
+        if (nested_ok &&
+            (PyList_Check(item) || PyTuple_Check(item) || Array_Check(item))) {
+            /* nested: the N-D rules live in the Python hook */
+            Py_DECREF(res);
+            return array_from_coerced(obj);
+        }
         Py_INCREF(item);
         double v = as_double(item);
         Py_DECREF(item);
@@ -172,6 +242,15 @@ static PyObject *array_from_object(PyObject *obj)
         c->data[i] = v;
     }
     return res;
+}
+
+static PyObject *array_from_object(PyObject *obj)
+{
+    if (Array_Check(obj))
+        return array_copy_of(obj);
+    if (!PyList_Check(obj) && !PyTuple_Check(obj))
+        return array_from_coerced(obj);
+    return array_from_sequence(obj, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -218,29 +297,22 @@ static void classify(PyObject *obj, operand *op)
     op->kind = OPD_OTHER;
 }
 
-
-static int apply_binop(const pn_binop *op, operand *l, operand *r, double *dst)
+/* OPD_OTHER -> any array-like (numpy array, range...) converted. */
+static void classify_convert(PyObject *obj, operand *op)
 {
-    if (l->kind == OPD_ARRAY && r->kind == OPD_ARRAY) {
-        if (l->core->size != r->core->size) {
-            set_size_mismatch(l->core->size, r->core->size);
-            return -1;
-        }
-        op->vv(dst, l->core->data, r->core->data, l->core->size);
-    }
-    else if (l->kind == OPD_ARRAY) {
-        op->vs(dst, l->core->data, r->scalar, l->core->size);
-    }
-    else {
-        op->sv(dst, l->scalar, r->core->data, r->core->size);
-    }
-    return 0;
+    if (op->kind != OPD_OTHER)
+        return;
+    op->owned = array_from_object(obj);
+    op->kind = op->owned ? OPD_ARRAY : OPD_ERROR;
+    if (op->owned)
+        op->core = CORE(op->owned);
 }
 
 static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
 {
     operand l, r;
     PyObject *res = NULL;
+    pn_err e;
     classify(left, &l);
     if (l.kind == OPD_ERROR)
         return NULL;
@@ -252,30 +324,67 @@ static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
         res = Py_NewRef(Py_NotImplemented);
         goto done;
     }
-    if (l.kind == OPD_ARRAY && r.kind == OPD_ARRAY &&
-        l.core->size != r.core->size) {
-        set_size_mismatch(l.core->size, r.core->size);
-        goto done;
+    int nd;
+    pn_ssize_t shape[PN_MAXDIMS];
+    const pn_core *shaper = l.core ? l.core : r.core;
+    if (l.core && r.core && !(l.core->ndim == 1 && r.core->ndim == 1 &&
+                              l.core->shape[0] == r.core->shape[0])) {
+        if (pn_broadcast_shapes(l.core->ndim, l.core->shape, r.core->ndim,
+                                r.core->shape, &nd, shape, &e) < 0) {
+            raise_err(&e);
+            goto done;
+        }
+    }
+    else {
+        nd = shaper->ndim;
+        memcpy(shape, shaper->shape, (size_t)nd * sizeof(pn_ssize_t));
     }
     pn_core *c;
-    res = new_array(l.kind == OPD_ARRAY ? l.core->size : r.core->size, &c);
+    res = new_owner(nd, shape, &c);
     if (res != NULL)
-        apply_binop(op, &l, &r, c->data);
+        pn_nd_binop(op, c, l.core, &l.scalar, r.core, &r.scalar);
 done:
     Py_XDECREF(l.owned);
     Py_XDECREF(r.owned);
     return res;
 }
 
+/* dst OP= operand (broadcast into dst's shape), reading a temporary copy
+ * when the memory overlaps. */
+static int inplace_apply(pn_core *dst, operand *r, const pn_binop *op)
+{
+    pn_err e;
+    if (r->kind == OPD_SCALAR) {
+        pn_nd_binop(op, dst, dst, NULL, NULL, &r->scalar);
+        return 0;
+    }
+    if (pn_check_assignable(dst, r->core->ndim, r->core->shape, &e) < 0) {
+        raise_err(&e);
+        return -1;
+    }
+    if (r->core != dst && pn_may_overlap(dst, r->core)) {
+        pn_core tmp;
+        if (pn_core_alloc_shape(&tmp, r->core->ndim, r->core->shape, &e) < 0) {
+            raise_err(&e);
+            return -1;
+        }
+        pn_to_contiguous(tmp.data, r->core);
+        pn_nd_binop(op, dst, dst, NULL, &tmp, NULL);
+        pn_core_free(&tmp);
+        return 0;
+    }
+    pn_nd_binop(op, dst, dst, NULL, r->core, NULL);
+    return 0;
+}
+
 static PyObject *inplace_op(PyObject *self, PyObject *other, const pn_binop *op)
 {
-    operand l, r;
+    operand r;
     PyObject *res = NULL;
-    classify(self, &l);     /* self is always an array here */
     classify(other, &r);
     if (r.kind == OPD_OTHER)
         res = Py_NewRef(Py_NotImplemented);
-    else if (r.kind != OPD_ERROR && apply_binop(op, &l, &r, l.core->data) == 0)
+    else if (r.kind != OPD_ERROR && inplace_apply(CORE(self), &r, op) == 0)
         res = Py_NewRef(self);
     Py_XDECREF(r.owned);
     return res;
@@ -306,36 +415,77 @@ static PyObject *array_pow(PyObject *a, PyObject *b, PyObject *mod)
     return binary_op(a, b, &PN_OP_POW);
 }
 
+/* ------------------------------------------------------------------ */
+/* unary operators and element-wise functions                          */
 
-static PyObject *unary_apply(PyObject *obj, pn_kernel_unary kernel)
+/* obj as an array core; *tmp owns a temporary (NULL if none). */
+static pn_core *as_array(PyObject *obj, PyObject **tmp, PyObject **arr)
 {
-    PyObject *tmp = NULL;
+    *tmp = NULL;
     if (!Array_Check(obj)) {
-        if ((tmp = array_from_object(obj)) == NULL)
+        if ((*tmp = array_from_object(obj)) == NULL)
             return NULL;
-        obj = tmp;
+        obj = *tmp;
     }
-    pn_core *c;
-    PyObject *res = new_array(CORE(obj)->size, &c);
-    if (res != NULL)
-        kernel(c->data, CORE(obj)->data, c->size);
+    if (arr)
+        *arr = obj;
+    return CORE(obj);
+}
+
+static PyObject *unary_apply(PyObject *obj, pn_kernel_unary k, PyObject *out)
+{
+    PyObject *tmp, *res = NULL;
+    pn_core *src = as_array(obj, &tmp, NULL), *c;
+    pn_err e;
+    if (src == NULL)
+        return NULL;
+    if (out == NULL) {
+        res = new_owner(src->ndim, src->shape, &c);
+        if (res != NULL)
+            pn_nd_unary(k, c, src);
+    }
+    else if (!Array_Check(out)) {
+        PyErr_SetString(PyExc_TypeError, "out must be a piconumpy array");
+    }
+    else {
+        c = CORE(out);
+        if (pn_check_assignable(c, src->ndim, src->shape, &e) < 0) {
+            raise_err(&e);
+        }
+        else if (src != c && pn_may_overlap(c, src)) {
+            pn_core t;
+            if (pn_core_alloc_shape(&t, src->ndim, src->shape, &e) < 0) {
+                raise_err(&e);
+            }
+            else {
+                pn_to_contiguous(t.data, src);
+                pn_nd_unary(k, c, &t);
+                pn_core_free(&t);
+                res = Py_NewRef(out);
+            }
+        }
+        else {
+            pn_nd_unary(k, c, src);
+            res = Py_NewRef(out);
+        }
+    }
     Py_XDECREF(tmp);
     return res;
 }
 
-static PyObject *array_neg(PyObject *self) { return unary_apply(self, pn_neg); }
-static PyObject *array_pos(PyObject *self) { return unary_apply(self, pn_copy); }
-static PyObject *array_abs(PyObject *self) { return unary_apply(self, pn_absolute); }
+static PyObject *array_neg(PyObject *self) { return unary_apply(self, pn_neg, NULL); }
+static PyObject *array_pos(PyObject *self) { return unary_apply(self, pn_copy, NULL); }
+static PyObject *array_abs(PyObject *self) { return unary_apply(self, pn_absolute, NULL); }
 
 static PyObject *array_copy(PyObject *self, PyObject *unused)
 {
-    return unary_apply(self, pn_copy);
+    return array_copy_of(self);
 }
 
 #define PN_MODULE_UNARY(NAME)                                                \
     static PyObject *mod_##NAME(PyObject *mod, PyObject *obj)                \
     {                                                                        \
-        return unary_apply(obj, pn_##NAME);                                  \
+        return unary_apply(obj, pn_##NAME, NULL);                            \
     }
 
 PN_MODULE_UNARY(sin)
@@ -346,231 +496,499 @@ PN_MODULE_UNARY(log)
 PN_MODULE_UNARY(sqrt)
 PN_MODULE_UNARY(absolute)
 
+static const pn_kernel_unary unary_kernels[] = {
+    pn_sin, pn_cos, pn_tan, pn_exp, pn_log, pn_sqrt, pn_absolute};
+
+static int parse_kind(PyObject *h, int count, int *kind)
+{
+    long k = PyLong_AsLong(h);
+    if (k == -1 && PyErr_Occurred())
+        return -1;
+    if (k < 0 || k >= count) {
+        PyErr_SetString(PyExc_ValueError, "bad operation code");
+        return -1;
+    }
+    *kind = (int)k;
+    return 0;
+}
+
+static PyObject *mod_unary(PyObject *mod, PyObject *const *args,
+                           Py_ssize_t nargs)
+{
+    int kind;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "_unary(kind, x, out) takes 3 arguments");
+        return NULL;
+    }
+    if (parse_kind(args[0], 7, &kind) < 0)
+        return NULL;
+    return unary_apply(args[1], unary_kernels[kind],
+                       args[2] == Py_None ? NULL : args[2]);
+}
+
 /* ------------------------------------------------------------------ */
 /* reductions                                                          */
 
-typedef enum { RED_SUM, RED_MIN, RED_MAX, RED_MEAN } reduction;
-
-static PyObject *reduce(PyObject *obj, reduction kind)
+static PyObject *reduction_scalar(pn_reduction k, double v)
 {
-    static const char *const names[] = {"sum", "minimum", "maximum", "mean"};
-    PyObject *tmp = NULL, *res = NULL;
-    if (!Array_Check(obj)) {
-        if ((tmp = array_from_object(obj)) == NULL)
-            return NULL;
-        obj = tmp;
+    if (k == PN_RED_ARGMIN || k == PN_RED_ARGMAX)
+        return PyLong_FromSsize_t((Py_ssize_t)v);
+    return PyFloat_FromDouble(v);
+}
+
+static PyObject *mod_reduce(PyObject *mod, PyObject *const *args,
+                            Py_ssize_t nargs)
+{
+    int kind, axis = -1, has_axis, keepdims;
+    PyObject *tmp, *res = NULL;
+    pn_core *c, *o;
+    pn_ssize_t shape[PN_MAXDIMS];
+    long ax = 0;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_reduce(a, kind, axis, keepdims) takes 4 arguments");
+        return NULL;
     }
-    pn_core *c = CORE(obj);
-    double r;
-    if (c->size == 0 && (kind == RED_MIN || kind == RED_MAX)) {
-        PyErr_Format(PyExc_ValueError, PN_MSG_EMPTY_REDUCTION, names[kind]);
+    if (parse_kind(args[1], PN_RED_COUNT, &kind) < 0)
+        return NULL;
+    has_axis = args[2] != Py_None;
+    if (has_axis) {
+        ax = PyLong_AsLong(args[2]);
+        if (ax == -1 && PyErr_Occurred())
+            return NULL;
+        axis = (ax == (int)ax) ? (int)ax : PN_MAXDIMS + 1;
+    }
+    keepdims = PyObject_IsTrue(args[3]);
+    if (keepdims < 0 || (c = as_array(args[0], &tmp, NULL)) == NULL)
+        return NULL;
+    const pn_reduction k = (pn_reduction)kind;
+    if (has_axis && axis < 0)
+        axis += c->ndim;
+    if (has_axis && (axis < 0 || axis >= c->ndim)) {
+        PyErr_Format(PyExc_IndexError,
+                     "axis %ld is out of bounds for array of dimension %d",
+                     ax, c->ndim);
         goto done;
     }
-    switch (kind) {
-    case RED_SUM: r = pn_sum(c->data, c->size); break;
-    case RED_MIN: r = pn_min(c->data, c->size); break;
-    case RED_MAX: r = pn_max(c->data, c->size); break;
-    default: r = c->size ? pn_sum(c->data, c->size) / (double)c->size : NAN;
+    pn_ssize_t lane = has_axis ? c->shape[axis] : c->size;
+    if (lane == 0 && pn_reduction_needs_elements(k)) {
+        PyErr_Format(PyExc_ValueError, PN_MSG_EMPTY_REDUCTION,
+                     pn_reduction_names[k]);
+        goto done;
     }
-    res = PyFloat_FromDouble(r);
+    if (!has_axis) {
+        double v;
+        if (c->flags & PN_CONTIG) {
+            v = pn_reduce_lane(k, c->data, c->size);
+        }
+        else {
+            double *buf = (double *)PyMem_Malloc((size_t)c->size * sizeof(double) + 1);
+            if (buf == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            pn_to_contiguous(buf, c);
+            v = pn_reduce_lane(k, buf, c->size);
+            PyMem_Free(buf);
+        }
+        if (!keepdims) {
+            res = reduction_scalar(k, v);
+            goto done;
+        }
+        for (int i = 0; i < c->ndim; i++)
+            shape[i] = 1;
+        if ((res = new_owner(c->ndim, shape, &o)) != NULL)
+            o->data[0] = v;
+        goto done;
+    }
+    int nd = 0;
+    for (int i = 0; i < c->ndim; i++) {
+        if (i != axis)
+            shape[nd++] = c->shape[i];
+        else if (keepdims)
+            shape[nd++] = 1;
+    }
+    if ((res = new_owner(nd, shape, &o)) == NULL)
+        goto done;
+    double *work = (double *)PyMem_Malloc((size_t)lane * sizeof(double) + 1);
+    if (work == NULL) {
+        Py_CLEAR(res);
+        PyErr_NoMemory();
+        goto done;
+    }
+    pn_reduce_axis(k, c, axis, o->data, work);
+    PyMem_Free(work);
 done:
     Py_XDECREF(tmp);
     return res;
 }
 
-#define PN_REDUCTION(NAME, KIND)                                             \
-    static PyObject *mod_##NAME(PyObject *mod, PyObject *obj)                \
-    {                                                                        \
-        return reduce(obj, KIND);                                            \
-    }                                                                        \
-    static PyObject *array_##NAME(PyObject *self, PyObject *unused)          \
-    {                                                                        \
-        return reduce(self, KIND);                                           \
-    }
+/* ------------------------------------------------------------------ */
+/* matmul and linear algebra                                           */
 
-PN_REDUCTION(sum, RED_SUM)
-PN_REDUCTION(min, RED_MIN)
-PN_REDUCTION(max, RED_MAX)
-PN_REDUCTION(mean, RED_MEAN)
-
-static PyObject *dot2(PyObject *a, PyObject *b)
+static const double *contiguous_data(const pn_core *c, double **owned)
 {
-    PyObject *ta = NULL, *tb = NULL, *res = NULL;
-    if (!Array_Check(a)) {
-        if ((ta = array_from_object(a)) == NULL)
-            return NULL;
-        a = ta;
+    *owned = NULL;
+    if (c->flags & PN_CONTIG)
+        return c->data;
+    *owned = (double *)PyMem_Malloc((size_t)c->size * sizeof(double) + 1);
+    if (*owned != NULL)
+        pn_to_contiguous(*owned, c);
+    return *owned;
+}
+
+static PyObject *matmul(PyObject *a_obj, PyObject *b_obj)
+{
+    PyObject *ta, *tb = NULL, *res = NULL;
+    pn_core *a = as_array(a_obj, &ta, NULL), *b, *o;
+    double *fa = NULL, *fb = NULL;
+    if (a == NULL)
+        return NULL;
+    if ((b = as_array(b_obj, &tb, NULL)) == NULL)
+        goto done;
+    if (a->ndim < 1 || a->ndim > 2 || b->ndim < 1 || b->ndim > 2) {
+        PyErr_SetString(PyExc_ValueError,
+                        "matmul: piconumpy supports 1-D and 2-D operands");
+        goto done;
     }
-    if (!Array_Check(b)) {
-        if ((tb = array_from_object(b)) == NULL)
-            goto done;
-        b = tb;
+    /* (n, k) @ (k, m); a 1-D left operand is a row, a 1-D right a column */
+    pn_ssize_t n = a->ndim == 2 ? a->shape[0] : 1;
+    pn_ssize_t k = a->shape[a->ndim - 1];
+    pn_ssize_t kb = b->shape[0];
+    pn_ssize_t m = b->ndim == 2 ? b->shape[1] : 1;
+    if (k != kb) {
+        PyErr_Format(PyExc_ValueError,
+                     "matmul: Input operand 1 has a mismatch in its core "
+                     "dimension 0, with gufunc signature (n?,k),(k,m?)->"
+                     "(n?,m?) (size %zd is different from %zd)", kb, k);
+        goto done;
     }
-    if (CORE(a)->size != CORE(b)->size)
-        set_size_mismatch(CORE(a)->size, CORE(b)->size);
-    else
-        res = PyFloat_FromDouble(pn_dot(CORE(a)->data, CORE(b)->data,
-                                        CORE(a)->size));
+    const double *da = contiguous_data(a, &fa), *db = contiguous_data(b, &fb);
+    if (da == NULL || db == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (a->ndim == 1 && b->ndim == 1) {
+        res = PyFloat_FromDouble(pn_dot(da, db, k));
+        goto done;
+    }
+    pn_ssize_t shape[2];
+    int nd = 0;
+    if (a->ndim == 2)
+        shape[nd++] = n;
+    if (b->ndim == 2)
+        shape[nd++] = m;
+    if ((res = new_owner(nd, shape, &o)) != NULL)
+        pn_matmul(o->data, da, db, n, k, m);
 done:
+    PyMem_Free(fa);
+    PyMem_Free(fb);
     Py_XDECREF(ta);
     Py_XDECREF(tb);
     return res;
 }
 
-static PyObject *mod_dot(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *array_matmul(PyObject *a, PyObject *b)
 {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "dot() takes 2 arguments");
-        return NULL;
-    }
-    return dot2(args[0], args[1]);
+    if (!Array_Check(a) && !Array_Check(b))
+        Py_RETURN_NOTIMPLEMENTED;
+    return matmul(a, b);
 }
 
-static PyObject *array_dot(PyObject *self, PyObject *other)
+static PyObject *mod_matmul(PyObject *mod, PyObject *const *args,
+                            Py_ssize_t nargs)
 {
-    return dot2(self, other);
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_matmul(a, b) takes 2 arguments");
+        return NULL;
+    }
+    return matmul(args[0], args[1]);
+}
+
+static double *square_copy(PyObject *obj, pn_ssize_t *n)
+{
+    PyObject *tmp;
+    pn_core *c = as_array(obj, &tmp, NULL);
+    double *m = NULL;
+    if (c == NULL)
+        return NULL;
+    if (c->ndim != 2 || c->shape[0] != c->shape[1])
+        PyErr_SetString(PyExc_ValueError,
+                        "Last 2 dimensions of the array must be square");
+    else if ((m = (double *)PyMem_Malloc((size_t)c->size * sizeof(double) + 1)) == NULL)
+        PyErr_NoMemory();
+    else {
+        pn_to_contiguous(m, c);
+        *n = c->shape[0];
+    }
+    Py_XDECREF(tmp);
+    return m;
+}
+
+static PyObject *mod_solve(PyObject *mod, PyObject *const *args,
+                           Py_ssize_t nargs)
+{
+    pn_ssize_t n, *piv = NULL;
+    PyObject *tmp = NULL, *res = NULL;
+    pn_core *b, *o;
+    int sign;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_solve(A, b) takes 2 arguments");
+        return NULL;
+    }
+    double *lu = square_copy(args[0], &n);
+    if (lu == NULL)
+        return NULL;
+    if ((b = as_array(args[1], &tmp, NULL)) == NULL)
+        goto done;
+    if (b->ndim < 1 || b->ndim > 2 || b->shape[0] != n) {
+        PyErr_Format(PyExc_ValueError, "solve: the right-hand side must have "
+                     "%zd rows (1-D or 2-D)", n);
+        goto done;
+    }
+    if ((piv = (pn_ssize_t *)PyMem_Malloc((size_t)n * sizeof(pn_ssize_t) + 1)) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (pn_lu_factor(lu, n, piv, &sign) != 0) {
+        res = Py_NewRef(Py_None);
+        goto done;
+    }
+    if ((res = new_owner(b->ndim, b->shape, &o)) == NULL)
+        goto done;
+    pn_to_contiguous(o->data, b);
+    pn_lu_solve(lu, piv, n, o->data, b->ndim == 2 ? b->shape[1] : 1);
+done:
+    PyMem_Free(lu);
+    PyMem_Free(piv);
+    Py_XDECREF(tmp);
+    return res;
+}
+
+static PyObject *mod_det(PyObject *mod, PyObject *a)
+{
+    pn_ssize_t n;
+    double *m = square_copy(a, &n);
+    if (m == NULL)
+        return NULL;
+    pn_ssize_t *piv = (pn_ssize_t *)PyMem_Malloc((size_t)n * sizeof(pn_ssize_t) + 1);
+    PyObject *res = piv ? PyFloat_FromDouble(pn_det(m, n, piv)) : PyErr_NoMemory();
+    PyMem_Free(piv);
+    PyMem_Free(m);
+    return res;
+}
+
+static PyObject *mod_inv(PyObject *mod, PyObject *a)
+{
+    pn_ssize_t n;
+    pn_core *o;
+    double *m = square_copy(a, &n);
+    if (m == NULL)
+        return NULL;
+    pn_ssize_t shape[2] = {n, n};
+    PyObject *res = new_owner(2, shape, &o);
+    pn_ssize_t *piv = (pn_ssize_t *)PyMem_Malloc((size_t)n * sizeof(pn_ssize_t) + 1);
+    if (res != NULL && piv == NULL) {
+        Py_CLEAR(res);
+        PyErr_NoMemory();
+    }
+    if (res != NULL && pn_inv(m, n, piv, o->data) != 0)
+        PN_SETREF(res, Py_NewRef(Py_None));
+    PyMem_Free(piv);
+    PyMem_Free(m);
+    return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* shape manipulation                                                  */
+
+static PyObject *mod_reshape(PyObject *mod, PyObject *const *args,
+                             Py_ssize_t nargs)
+{
+    PyObject *tmp, *arr, *res = NULL;
+    int nd;
+    pn_ssize_t shape[PN_MAXDIMS];
+    pn_core view, *o;
+    pn_err e;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_reshape(a, shape) takes 2 arguments");
+        return NULL;
+    }
+    pn_core *c = as_array(args[0], &tmp, &arr);
+    if (c == NULL)
+        return NULL;
+    if (parse_shape(args[1], &nd, shape) < 0)
+        goto done;
+    if (pn_resolve_shape(c->size, nd, shape, c, &e) < 0) {
+        raise_err(&e);
+        goto done;
+    }
+    if (pn_reshape_view(c, nd, shape, &view) == 0)
+        res = new_view(arr, &view);
+    else if ((res = new_owner(nd, shape, &o)) != NULL)
+        pn_to_contiguous(o->data, c);
+done:
+    Py_XDECREF(tmp);
+    return res;
+}
+
+static PyObject *mod_transpose(PyObject *mod, PyObject *const *args,
+                               Py_ssize_t nargs)
+{
+    PyObject *tmp, *arr, *res = NULL;
+    int nd, axes[PN_MAXDIMS];
+    pn_ssize_t raw[PN_MAXDIMS];
+    pn_core view;
+    pn_err e;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "_transpose(a, axes) takes 2 arguments");
+        return NULL;
+    }
+    pn_core *c = as_array(args[0], &tmp, &arr);
+    if (c == NULL)
+        return NULL;
+    int has_axes = args[1] != Py_None;
+    if (has_axes) {
+        if (parse_shape(args[1], &nd, raw) < 0)
+            goto done;
+        if (nd != c->ndim) {
+            PyErr_SetString(PyExc_ValueError, "axes don't match array");
+            goto done;
+        }
+        for (int i = 0; i < nd; i++)
+            axes[i] = (int)raw[i];
+    }
+    if (pn_transpose_view(c, has_axes ? axes : NULL, &view, &e) < 0) {
+        raise_err(&e);
+        goto done;
+    }
+    res = new_view(arr, &view);
+done:
+    Py_XDECREF(tmp);
+    return res;
 }
 
 /* ------------------------------------------------------------------ */
 /* indexing                                                            */
 
-static Py_ssize_t array_len(PyObject *self) { return CORE(self)->size; }
+static Py_ssize_t array_len(PyObject *self) { return CORE(self)->shape[0]; }
 
 static PyObject *array_item(PyObject *self, Py_ssize_t i)
 {
-    pn_core *c = CORE(self);
-    if (i < 0 || i >= c->size) {
+    pn_core *c = CORE(self), view;
+    pn_err e;
+    if (i < 0 || i >= c->shape[0]) {
         PyErr_SetString(PyExc_IndexError, PN_MSG_INDEX_RANGE);
         return NULL;
     }
-    return PyFloat_FromDouble(c->data[i]);
+    if (c->ndim == 1)
+        return PyFloat_FromDouble(*(double *)((char *)c->data + i * c->strides[0]));
+    pn_index_item item = {PN_IDX_INT, i, 0, 0};
+    if (pn_index_view(c, &item, 1, &view, &e) < 0) {
+        raise_err(&e);
+        return NULL;
+    }
+    return new_view(self, &view);
 }
 
-typedef enum { KEY_INT, KEY_SLICE, KEY_ERROR } key_kind;
-
-static key_kind parse_key(PyObject *key, pn_ssize_t n, pn_ssize_t *i)
+static int parse_index_item(PyObject *key, pn_index_item *it)
 {
-    pn_ssize_t v;
-    if (PyLong_CheckExact(key)) {
-        v = PyLong_AsSsize_t(key);
+    if (PyLong_Check(key) || (PyIndex_Check(key) && !PyFloat_Check(key))) {
+        it->kind = PN_IDX_INT;
+        it->start = PyNumber_AsSsize_t(key, PyExc_IndexError);
+        if (it->start == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_IndexError, PN_MSG_INDEX_RANGE);
+            return -1;
+        }
+        return 0;
     }
-    else if (PySlice_Check(key)) {
-        return KEY_SLICE;
+    if (PySlice_Check(key)) {
+        it->kind = PN_IDX_SLICE;
+        return PySlice_Unpack(key, &it->start, &it->stop, &it->step);
     }
-    else if (PyIndex_Check(key) && !PyFloat_Check(key)) {
-        v = PyNumber_AsSsize_t(key, PyExc_IndexError);
+    if (key == Py_None) {
+        it->kind = PN_IDX_NEWAXIS;
+        return 0;
     }
-    else {
-        PyErr_SetString(PyExc_IndexError, PN_MSG_INDEX_TYPE);
-        return KEY_ERROR;
+    if (key == Py_Ellipsis) {
+        it->kind = PN_IDX_ELLIPSIS;
+        return 0;
     }
-    if (v == -1 && PyErr_Occurred()) {
-        PyErr_Clear();
-        PyErr_SetString(PyExc_IndexError, PN_MSG_INDEX_RANGE);
-        return KEY_ERROR;
-    }
-    *i = pn_normalize_index(v, n);
-    if (*i < 0) {
-        PyErr_SetString(PyExc_IndexError, PN_MSG_INDEX_RANGE);
-        return KEY_ERROR;
-    }
-    return KEY_INT;
+    PyErr_SetString(PyExc_IndexError, PN_MSG_INDEX_TYPE);
+    return -1;
 }
 
-static int unpack_slice(PyObject *key, pn_ssize_t n, pn_ssize_t *start,
-                        pn_ssize_t *step, pn_ssize_t *len)
+static int index_view(pn_core *c, PyObject *key, pn_core *view)
 {
-    Py_ssize_t stop;
-    if (PySlice_Unpack(key, start, &stop, step) < 0)
-        return -1;
-    if (*step == 0) {    /* PySlice_Unpack already raised for step 0 */
-        PyErr_SetString(PyExc_ValueError, PN_MSG_ZERO_STEP);
+    pn_index_item items[2 * PN_MAXDIMS];
+    int n = 1;
+    pn_err e;
+    if (PyTuple_Check(key)) {
+        if (PyTuple_GET_SIZE(key) > 2 * PN_MAXDIMS) {
+            PyErr_SetString(PyExc_IndexError, "too many indices for array");
+            return -1;
+        }
+        n = (int)PyTuple_GET_SIZE(key);
+        for (int i = 0; i < n; i++)
+            if (parse_index_item(PyTuple_GET_ITEM(key, i), &items[i]) < 0)
+                return -1;
+    }
+    else if (parse_index_item(key, &items[0]) < 0) {
         return -1;
     }
-    *len = pn_slice_adjust(n, start, &stop, *step);
+    if (pn_index_view(c, items, n, view, &e) < 0) {
+        raise_err(&e);
+        return -1;
+    }
     return 0;
 }
 
 static PyObject *array_subscript(PyObject *self, PyObject *key)
 {
-    pn_core *c = CORE(self), *dst;
-    pn_ssize_t i, start, step, len;
-    PyObject *res;
-    switch (parse_key(key, c->size, &i)) {
-    case KEY_INT:
-        return PyFloat_FromDouble(c->data[i]);
-    case KEY_SLICE:
-        if (unpack_slice(key, c->size, &start, &step, &len) < 0)
+    pn_core *c = CORE(self), view;
+    if (c->ndim == 1 && PyLong_CheckExact(key)) {   /* the 1-D hot path */
+        pn_ssize_t i = PyLong_AsSsize_t(key);
+        pn_ssize_t k = (i == -1 && PyErr_Occurred())
+                           ? -1 : pn_normalize_index(i, c->shape[0]);
+        if (k < 0) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_IndexError, PN_MSG_INDEX_RANGE);
             return NULL;
-        res = new_array(len, &dst);
-        if (res != NULL && len > 0)
-            pn_gather(dst->data, c->data + start, step, len);
-        return res;
-    default:
-        return NULL;
+        }
+        return PyFloat_FromDouble(*(double *)((char *)c->data + k * c->strides[0]));
     }
+    if (index_view(c, key, &view) < 0)
+        return NULL;
+    if (view.ndim == 0)
+        return PyFloat_FromDouble(*view.data);
+    return new_view(self, &view);
 }
 
 static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
 {
-    pn_core *c = CORE(self);
-    pn_ssize_t i, start, step, len;
+    pn_core *c = CORE(self), view;
+    pn_err e;
     if (value == NULL) {
         PyErr_SetString(PyExc_TypeError, PN_MSG_NO_DELETE);
         return -1;
     }
-    switch (parse_key(key, c->size, &i)) {
-    case KEY_INT: {
-        double v = as_double(value);
-        if (v == -1.0 && PyErr_Occurred())
-            return -1;
-        c->data[i] = v;
-        return 0;
-    }
-    case KEY_SLICE:
-        break;
-    default:
+    if (index_view(c, key, &view) < 0)
         return -1;
-    }
-    if (unpack_slice(key, c->size, &start, &step, &len) < 0)
-        return -1;
-    if (len == 0)
-        start = 0;      /* keep c->data + start inside the buffer */
     operand v;
     int rc = -1;
     classify(value, &v);
-    if (v.kind == OPD_OTHER) {
-        /* any other array-like (numpy array, range...): convert it */
-        v.owned = array_from_object(value);
-        v.kind = v.owned ? OPD_ARRAY : OPD_ERROR;
-        if (v.owned)
-            v.core = CORE(v.owned);
-    }
+    classify_convert(value, &v);
     if (v.kind == OPD_SCALAR) {
-        pn_scatter_scalar(c->data + start, step, v.scalar, len);
+        pn_nd_fill(&view, v.scalar);
         rc = 0;
     }
     else if (v.kind == OPD_ARRAY) {
-        if (v.core->size != len) {
-            set_size_mismatch(v.core->size, len);
-        }
-        else if (v.core == c) {
-            /* a[::-1] = a: read everything before writing */
-            double *tmp = (double *)PyMem_Malloc((size_t)len * sizeof(double) + 1);
-            if (tmp == NULL) {
-                PyErr_NoMemory();
-            }
-            else {
-                memcpy(tmp, c->data, (size_t)len * sizeof(double));
-                pn_scatter(c->data + start, step, tmp, len);
-                PyMem_Free(tmp);
-                rc = 0;
-            }
-        }
-        else {
-            pn_scatter(c->data + start, step, v.core->data, len);
+        if (pn_check_assignable(&view, v.core->ndim, v.core->shape, &e) < 0 ||
+            pn_nd_assign_safe(&view, v.core, &e) < 0)
+            raise_err(&e);
+        else
             rc = 0;
-        }
     }
     Py_XDECREF(v.owned);
     return rc;
@@ -579,21 +997,42 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
 /* ------------------------------------------------------------------ */
 /* attributes, conversions, buffer                                     */
 
-static PyObject *array_tolist(PyObject *self, PyObject *unused)
+static PyObject *tolist_dim(const pn_core *c, int dim, const char *p)
 {
-    pn_core *c = CORE(self);
-    PyObject *list = PyList_New(c->size);
+    pn_ssize_t n = c->shape[dim];
+    PyObject *list = PyList_New(n);
     if (list == NULL)
         return NULL;
-    for (Py_ssize_t i = 0; i < c->size; i++) {
-        PyObject *f = PyFloat_FromDouble(c->data[i]);
-        if (f == NULL) {
+    for (Py_ssize_t i = 0; i < n; i++, p += c->strides[dim]) {
+        PyObject *item = dim + 1 == c->ndim
+                             ? PyFloat_FromDouble(*(const double *)p)
+                             : tolist_dim(c, dim + 1, p);
+        if (item == NULL) {
             Py_DECREF(list);
             return NULL;
         }
-        PyList_SET_ITEM(list, i, f);
+        PyList_SET_ITEM(list, i, item);
     }
     return list;
+}
+
+static PyObject *array_tolist(PyObject *self, PyObject *unused)
+{
+    pn_core *c = CORE(self);
+    return tolist_dim(c, 0, (const char *)c->data);
+}
+
+static PyObject *ssize_tuple(int n, const pn_ssize_t *values)
+{
+    PyObject *t = PyTuple_New(n);
+    for (int i = 0; t != NULL && i < n; i++) {
+        PyObject *v = PyLong_FromSsize_t(values[i]);
+        if (v == NULL)
+            Py_CLEAR(t);
+        else
+            PyTuple_SET_ITEM(t, i, v);
+    }
+    return t;
 }
 
 static PyObject *array_get_size(PyObject *self, void *closure)
@@ -603,12 +1042,17 @@ static PyObject *array_get_size(PyObject *self, void *closure)
 
 static PyObject *array_get_shape(PyObject *self, void *closure)
 {
-    return Py_BuildValue("(n)", CORE(self)->size);
+    return ssize_tuple(CORE(self)->ndim, CORE(self)->shape);
+}
+
+static PyObject *array_get_strides(PyObject *self, void *closure)
+{
+    return ssize_tuple(CORE(self)->ndim, CORE(self)->strides);
 }
 
 static PyObject *array_get_ndim(PyObject *self, void *closure)
 {
-    return PyLong_FromLong(1);
+    return PyLong_FromLong(CORE(self)->ndim);
 }
 
 static PyObject *array_get_dtype(PyObject *self, void *closure)
@@ -621,24 +1065,31 @@ static PyObject *array_get_dtype(PyObject *self, void *closure)
 static PyObject *array_get_interface(PyObject *self, void *closure)
 {
     pn_core *c = CORE(self);
-    return Py_BuildValue("{s:(n),s:s,s:(NO),s:i}", "shape", c->size,
-                         "typestr", "<f8", "data",
-                         PyLong_FromVoidPtr(c->data), Py_False, "version", 3);
+    return Py_BuildValue("{s:N,s:N,s:s,s:(NO),s:i}",
+                         "shape", ssize_tuple(c->ndim, c->shape),
+                         "strides", ssize_tuple(c->ndim, c->strides),
+                         "typestr", "<f8", "data", PyLong_FromVoidPtr(c->data),
+                         Py_False, "version", 3);
 }
 
+/* shape/strides point into the array object, which the view keeps alive */
 static int array_getbuffer(PyObject *self, Py_buffer *view, int flags)
 {
     pn_core *c = CORE(self);
+    if ((flags & PyBUF_STRIDES) != PyBUF_STRIDES && !(c->flags & PN_CONTIG)) {
+        PyErr_SetString(PyExc_BufferError, "ndarray is not contiguous");
+        return -1;
+    }
     view->buf = c->data;
     view->obj = Py_NewRef(self);
-    view->len = c->size * (Py_ssize_t)sizeof(double);
+    view->len = c->size * PN_ITEM;
     view->itemsize = sizeof(double);
     view->readonly = 0;
-    view->ndim = 1;
+    view->ndim = c->ndim;
     view->format = (flags & PyBUF_FORMAT) ? (char *)"d" : NULL;
-    view->shape = (flags & PyBUF_ND) ? &c->size : NULL;
+    view->shape = (flags & PyBUF_ND) ? (Py_ssize_t *)c->shape : NULL;
     view->strides = ((flags & PyBUF_STRIDES) == PyBUF_STRIDES)
-                        ? (Py_ssize_t *)pn_contiguous_strides : NULL;
+                        ? (Py_ssize_t *)c->strides : NULL;
     view->suboffsets = NULL;
     view->internal = NULL;
     return 0;
@@ -657,17 +1108,13 @@ static PyObject *array_str(PyObject *self) { return format_array(self, hook_str)
 static PyMethodDef array_methods[] = {
     {"tolist", array_tolist, METH_NOARGS, NULL},
     {"copy", array_copy, METH_NOARGS, NULL},
-    {"sum", array_sum, METH_NOARGS, NULL},
-    {"min", array_min, METH_NOARGS, NULL},
-    {"max", array_max, METH_NOARGS, NULL},
-    {"mean", array_mean, METH_NOARGS, NULL},
-    {"dot", array_dot, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 
 static PyGetSetDef array_getset[] = {
     {"size", array_get_size, NULL, NULL, NULL},
     {"shape", array_get_shape, NULL, NULL, NULL},
+    {"strides", array_get_strides, NULL, NULL, NULL},
     {"ndim", array_get_ndim, NULL, NULL, NULL},
     {"dtype", array_get_dtype, NULL, NULL, NULL},
     {"__array_interface__", array_get_interface, NULL, NULL, NULL},
@@ -687,6 +1134,7 @@ static PyType_Slot array_slots[] = {
     {Py_nb_multiply, array_mul},
     {Py_nb_true_divide, array_div},
     {Py_nb_power, array_pow},
+    {Py_nb_matrix_multiply, array_matmul},
     {Py_nb_inplace_add, array_iadd},
     {Py_nb_inplace_subtract, array_isub},
     {Py_nb_inplace_multiply, array_imul},
@@ -718,41 +1166,16 @@ static PyObject *mod_array(PyObject *mod, PyObject *obj)
     return array_from_object(obj);
 }
 
-static int parse_size(PyObject *obj, pn_ssize_t *n)
+static PyObject *filled(PyObject *shape_obj, int do_fill, double v)
 {
-    if (PyTuple_Check(obj)) {
-        if (PyTuple_GET_SIZE(obj) != 1) {
-            PyErr_SetString(PyExc_ValueError, "only 1-D shapes are supported");
-            return -1;
-        }
-        obj = PyTuple_GET_ITEM(obj, 0);
-    }
-    if (PyFloat_Check(obj) || !PyIndex_Check(obj)) {
-        PyErr_Format(PyExc_TypeError,
-                     "'%.100s' object cannot be interpreted as an integer",
-                     Py_TYPE(obj)->tp_name);
-        return -1;
-    }
-    *n = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
-    if (*n == -1 && PyErr_Occurred()) {
-        if (!PyErr_ExceptionMatches(PyExc_OverflowError))
-            return -1;
-        PyErr_Clear();
-        PyErr_SetString(PyExc_ValueError, "array size is too large");
-        return -1;
-    }
-    return 0;
-}
-
-static PyObject *filled(PyObject *size, int do_fill, double v)
-{
-    pn_ssize_t n;
+    int nd;
+    pn_ssize_t shape[PN_MAXDIMS];
     pn_core *c;
-    if (parse_size(size, &n) < 0)
+    if (parse_shape(shape_obj, &nd, shape) < 0)
         return NULL;
-    PyObject *res = new_array(n, &c);
+    PyObject *res = new_owner(nd, shape, &c);
     if (res != NULL && do_fill)
-        pn_fill(c->data, v, n);
+        pn_fill(c->data, v, c->size);
     return res;
 }
 
@@ -776,6 +1199,7 @@ static PyObject *mod_arange(PyObject *mod, PyObject *const *args,
                             Py_ssize_t nargs)
 {
     double v[3] = {0.0, 0.0, 1.0};   /* start, stop, step */
+    pn_err e;
     if (nargs < 1 || nargs > 3) {
         PyErr_SetString(PyExc_TypeError, "arange() takes 1 to 3 arguments");
         return NULL;
@@ -787,13 +1211,12 @@ static PyObject *mod_arange(PyObject *mod, PyObject *const *args,
         v[nargs == 1 ? 1 : i] = x;
     }
     pn_ssize_t n;
-    pn_status st = pn_arange_length(v[0], v[1], v[2], &n);
-    if (st != PN_OK) {
-        set_status_error(st);
+    if (pn_arange_length(v[0], v[1], v[2], &n, &e) < 0) {
+        raise_err(&e);
         return NULL;
     }
     pn_core *c;
-    PyObject *res = new_array(n, &c);
+    PyObject *res = new_1d(n, &c);
     if (res != NULL)
         pn_arange(c->data, v[0], v[2], n);
     return res;
@@ -813,11 +1236,16 @@ static PyObject *mod_linspace(PyObject *mod, PyObject *const *args,
     double b = as_double(args[1]);
     if (b == -1.0 && PyErr_Occurred())
         return NULL;
+    int nd;
     pn_ssize_t n;
-    if (parse_size(args[2], &n) < 0)
+    if (PyTuple_Check(args[2]) || PyList_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "linspace: num must be an integer");
+        return NULL;
+    }
+    if (parse_shape(args[2], &nd, &n) < 0)
         return NULL;
     pn_core *c;
-    PyObject *res = new_array(n, &c);
+    PyObject *res = new_1d(n, &c);
     if (res != NULL)
         pn_linspace(c->data, a, b, n);
     return res;
@@ -841,14 +1269,16 @@ static PyObject *mod_setup(PyObject *mod, PyObject *const *args,
     Py_RETURN_NONE;
 }
 
+#define FASTCALL(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL
+
 static PyMethodDef module_methods[] = {
     {"array", mod_array, METH_O, NULL},
     {"empty", mod_empty, METH_O, NULL},
     {"zeros", mod_zeros, METH_O, NULL},
     {"ones", mod_ones, METH_O, NULL},
-    {"full", (PyCFunction)(void (*)(void))mod_full, METH_FASTCALL, NULL},
-    {"arange", (PyCFunction)(void (*)(void))mod_arange, METH_FASTCALL, NULL},
-    {"linspace", (PyCFunction)(void (*)(void))mod_linspace, METH_FASTCALL, NULL},
+    {"full", FASTCALL(mod_full), NULL},
+    {"arange", FASTCALL(mod_arange), NULL},
+    {"linspace", FASTCALL(mod_linspace), NULL},
     {"sin", mod_sin, METH_O, NULL},
     {"cos", mod_cos, METH_O, NULL},
     {"tan", mod_tan, METH_O, NULL},
@@ -856,12 +1286,15 @@ static PyMethodDef module_methods[] = {
     {"log", mod_log, METH_O, NULL},
     {"sqrt", mod_sqrt, METH_O, NULL},
     {"absolute", mod_absolute, METH_O, NULL},
-    {"sum", mod_sum, METH_O, NULL},
-    {"min", mod_min, METH_O, NULL},
-    {"max", mod_max, METH_O, NULL},
-    {"mean", mod_mean, METH_O, NULL},
-    {"dot", (PyCFunction)(void (*)(void))mod_dot, METH_FASTCALL, NULL},
-    {"_setup", (PyCFunction)(void (*)(void))mod_setup, METH_FASTCALL, NULL},
+    {"_unary", FASTCALL(mod_unary), NULL},
+    {"_reduce", FASTCALL(mod_reduce), NULL},
+    {"_matmul", FASTCALL(mod_matmul), NULL},
+    {"_solve", FASTCALL(mod_solve), NULL},
+    {"_det", mod_det, METH_O, NULL},
+    {"_inv", mod_inv, METH_O, NULL},
+    {"_reshape", FASTCALL(mod_reshape), NULL},
+    {"_transpose", FASTCALL(mod_transpose), NULL},
+    {"_setup", FASTCALL(mod_setup), NULL},
     {NULL, NULL, 0, NULL},
 };
 

@@ -3,12 +3,14 @@
  * Built three ways by setup.py: HPy CPython ABI (module _piconumpy_hpy),
  * HPy universal ABI on CPython with hpy 0.9 and on PyPy with its own HPy
  * 0.0.4 (module _piconumpy_hpy_universal).  hpy_compat.h hides the API
- * differences; kernels.h holds the numeric loops; array_core.h the storage
- * and index arithmetic shared with _piconumpy_cpython.c.
+ * differences; kernels.h holds the numeric loops, array_core.h the N-D
+ * storage, indexing and loops, linalg.h the dense linear algebra, all
+ * shared with _piconumpy_cpython.c.  This file is only the Python glue.
  */
 #include <stdio.h>
 #include "hpy_compat.h"
 #include "array_core.h"
+#include "linalg.h"
 
 #ifndef PN_MODNAME
 #define PN_MODNAME _piconumpy_hpy
@@ -16,14 +18,16 @@
 
 typedef struct {
     pn_core core;
+    HPyField base;   /* views: the array that owns the data */
 } ArrayObject;
 
 HPyType_HELPERS(ArrayObject)
 
 /* Handles kept across calls: HPyGlobals (see pn_global in hpy_compat.h). */
-static pn_global g_array_type;      /* piconumpy.ndarray, inline data */
-static pn_global g_array_big_type;  /* its subtype owning a malloc'd buffer */
+static pn_global g_array_type;     /* piconumpy.ndarray: small arrays, data inline */
+static pn_global g_heap_type;      /* its subtype: malloc'd data or a view */
 static pn_global g_slice_type;
+static pn_global g_ellipsis;
 static pn_global g_hook_repr;      /* piconumpy._format.array_repr */
 static pn_global g_hook_str;       /* piconumpy._format.array_str */
 static pn_global g_hook_coerce;    /* piconumpy._coerce.to_float_source */
@@ -32,31 +36,27 @@ static pn_global g_hook_pressure;  /* __pypy__.add_memory_pressure or None */
 static int hooks_ready = 0;        /* set by _setup */
 static int pressure_enabled = 0;
 
+#define CORE(ctx, h) (&ArrayObject_AsStruct(ctx, h)->core)
+
 /* ------------------------------------------------------------------ */
 /* errors                                                              */
 
-static void set_status_error(HPyContext *ctx, pn_status st)
+static void raise_err(HPyContext *ctx, const pn_err *e)
 {
-    switch (st) {
-    case PN_ERR_NEGATIVE_SIZE:
-        HPyErr_SetString(ctx, ctx->h_ValueError, PN_MSG_NEGATIVE_SIZE);
+    switch (e->status) {
+    case PN_ERR_NO_MEMORY:
+        HPyErr_SetString(ctx, ctx->h_MemoryError, e->msg);
         break;
-    case PN_ERR_ZERO_STEP:
-        HPyErr_SetString(ctx, ctx->h_ValueError, PN_MSG_ARANGE_ZERO_STEP);
+    case PN_ERR_INDEX:
+    case PN_ERR_AXIS:
+        HPyErr_SetString(ctx, ctx->h_IndexError, e->msg);
         break;
-    case PN_ERR_BAD_RANGE:
-        HPyErr_SetString(ctx, ctx->h_ValueError, PN_MSG_BAD_RANGE);
+    case PN_ERR_TYPE:
+        HPyErr_SetString(ctx, ctx->h_TypeError, e->msg);
         break;
     default:
-        HPyErr_NoMemory(ctx);
+        HPyErr_SetString(ctx, ctx->h_ValueError, e->msg);
     }
-}
-
-static void set_size_mismatch(HPyContext *ctx, pn_ssize_t n1, pn_ssize_t n2)
-{
-    char msg[128];
-    snprintf(msg, sizeof(msg), PN_MSG_SIZE_MISMATCH, n1, n2);
-    HPyErr_SetString(ctx, ctx->h_ValueError, msg);
 }
 
 static int error_is_type_error(HPyContext *ctx)
@@ -64,8 +64,14 @@ static int error_is_type_error(HPyContext *ctx)
     return HPyErr_ExceptionMatches(ctx, ctx->h_TypeError);
 }
 
+static HPy raise_type(HPyContext *ctx, const char *msg)
+{
+    HPyErr_SetString(ctx, ctx->h_TypeError, msg);
+    return HPy_NULL;
+}
+
 /* ------------------------------------------------------------------ */
-/* allocation                                                          */
+/* hooks and allocation                                                */
 
 /* hook(arg) for a Python hook installed by _setup. */
 static HPy call_hook1(HPyContext *ctx, pn_global g, HPy arg)
@@ -94,56 +100,90 @@ static int report_pressure(HPyContext *ctx, pn_ssize_t nbytes)
     return 0;
 }
 
-/* New array of n (uninitialised) elements; *out gets its storage.
- * base_type is the borrowed piconumpy.ndarray type.
- * Arrays whose data fits inline get the base type, which has no tp_destroy:
- * on PyPy an object with a destructor costs ~300 ns more to create (measured
- * with zeros(4)), the dominant cost of tiny temporaries.  Larger arrays get
- * the subtype that frees their malloc'd buffer. */
-static HPy new_array_of(HPyContext *ctx, HPy base_type, pn_ssize_t n,
-                        pn_core **out)
+/* A new C-contiguous array owning its (uninitialised) data; *out gets its
+ * core.  base_type is the borrowed piconumpy.ndarray type.
+ * Arrays whose data fits inline get the base type, which has no
+ * tp_destroy: on PyPy an object with a destructor costs ~300 ns more to
+ * create (measured with zeros(4)), the dominant cost of tiny temporaries.
+ * Larger arrays and views get the subtype that frees / keeps its data. */
+static HPy new_owner_of(HPyContext *ctx, HPy base_type, int nd,
+                        const pn_ssize_t *shape, pn_core **out)
 {
     ArrayObject *obj;
+    pn_ssize_t n = 0;
+    pn_err e;
     HPy h;
+    if (pn_shape_size(nd, shape, &n, &e) < 0) {
+        raise_err(ctx, &e);
+        return HPy_NULL;
+    }
     if (n > PN_INLINE_CAPACITY) {
-        HPy big = PN_GLOBAL_BORROW(ctx, g_array_big_type);
-        h = HPy_New(ctx, big, &obj);
-        PN_GLOBAL_RELEASE(ctx, big);
+        HPy heap = PN_GLOBAL_BORROW(ctx, g_heap_type);
+        h = HPy_New(ctx, heap, &obj);
+        PN_GLOBAL_RELEASE(ctx, heap);
     }
     else {
         h = HPy_New(ctx, base_type, &obj);
     }
     if (HPy_IsNull(h))
         return HPy_NULL;
-    pn_status st = pn_core_alloc(&obj->core, n);
-    if (st != PN_OK) {
+    if (pn_core_alloc_shape(&obj->core, nd, shape, &e) < 0) {
         HPy_Close(ctx, h);
-        set_status_error(ctx, st);
+        raise_err(ctx, &e);
         return HPy_NULL;
     }
-    if (pressure_enabled && pn_core_needs_pressure(&obj->core)) {
-        if (report_pressure(ctx, n * (pn_ssize_t)sizeof(double)) < 0) {
-            HPy_Close(ctx, h);
-            return HPy_NULL;
-        }
+    if (pressure_enabled && pn_core_needs_pressure(&obj->core) &&
+        report_pressure(ctx, obj->core.size * PN_ITEM) < 0) {
+        HPy_Close(ctx, h);
+        return HPy_NULL;
     }
     *out = &obj->core;
     return h;
 }
 
-/* The same, for callers that do not hold the base type already. */
-static HPy new_array(HPyContext *ctx, pn_ssize_t n, pn_core **out)
+static HPy new_owner(HPyContext *ctx, int nd, const pn_ssize_t *shape,
+                     pn_core **out)
 {
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
-    HPy res = new_array_of(ctx, type, n, out);
+    HPy res = new_owner_of(ctx, type, nd, shape, out);
     PN_GLOBAL_RELEASE(ctx, type);
     return res;
+}
+
+static HPy new_1d(HPyContext *ctx, pn_ssize_t n, pn_core **out)
+{
+    return new_owner(ctx, 1, &n, out);
+}
+
+/* A view described by desc on the data of src (an array). */
+static HPy new_view(HPyContext *ctx, HPy src, const pn_core *desc)
+{
+    ArrayObject *obj, *s = ArrayObject_AsStruct(ctx, src);
+    HPy heap = PN_GLOBAL_BORROW(ctx, g_heap_type);
+    HPy h = HPy_New(ctx, heap, &obj);
+    PN_GLOBAL_RELEASE(ctx, heap);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    pn_core_view_of(&obj->core, desc);
+    /* keep the owner alive: src itself, or the owner src is a view of */
+    HPy owner = HPyField_IsNull(s->base) ? HPy_Dup(ctx, src)
+                                         : HPyField_Load(ctx, src, s->base);
+    HPyField_Store(ctx, h, &obj->base, owner);
+    HPy_Close(ctx, owner);
+    return h;
 }
 
 PN_SLOT(array_destroy, HPy_tp_destroy)
 static void array_destroy_impl(void *obj)
 {
     pn_core_free(&((ArrayObject *)obj)->core);
+}
+
+PN_SLOT(array_traverse, HPy_tp_traverse)
+static int array_traverse_impl(void *obj, HPyFunc_visitproc visit, void *arg)
+{
+    HPy_VISIT(&((ArrayObject *)obj)->base);
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -162,83 +202,142 @@ static double as_double(HPyContext *ctx, HPy obj)
     return HPyFloat_AsDouble(ctx, obj);
 }
 
-/* Fill dst[0..n) from a list or tuple of reals. */
-static int fill_from_sequence(HPyContext *ctx, HPy seq, double *dst,
-                              pn_ssize_t n)
+static HPy array_from_object(HPyContext *ctx, HPy obj);
+static HPy array_from_sequence(HPyContext *ctx, HPy obj, int nested_ok);
+
+/* A shape from an int or a sequence of ints (__index__ objects too). */
+static int parse_shape(HPyContext *ctx, HPy obj, int *nd, pn_ssize_t *shape)
 {
+    int is_seq = HPyTuple_Check(ctx, obj) || HPyList_Check(ctx, obj);
+    pn_ssize_t n = is_seq ? HPy_Length(ctx, obj) : 1;
+    if (n < 0)
+        return -1;
+    if (n > PN_MAXDIMS) {
+        HPyErr_SetString(ctx, ctx->h_ValueError,
+                         "too many dimensions (piconumpy supports 8)");
+        return -1;
+    }
     for (pn_ssize_t i = 0; i < n; i++) {
-        HPy item = HPy_GetItem_i(ctx, seq, i);
+        HPy item = is_seq ? HPy_GetItem_i(ctx, obj, i) : HPy_Dup(ctx, obj);
         if (HPy_IsNull(item))
             return -1;
-        double v = as_double(ctx, item);
+        HPy idx = HPy_Index(ctx, item);
         HPy_Close(ctx, item);
-        if (v == -1.0 && HPyErr_Occurred(ctx))
+        if (HPy_IsNull(idx))
             return -1;
-        dst[i] = v;
+        shape[i] = HPyLong_AsSsize_t(ctx, idx);
+        HPy_Close(ctx, idx);
+        if (shape[i] == -1 && HPyErr_Occurred(ctx)) {
+            if (!HPyErr_ExceptionMatches(ctx, ctx->h_OverflowError))
+                return -1;
+            HPyErr_Clear(ctx);
+            HPyErr_SetString(ctx, ctx->h_ValueError, "array size is too large");
+            return -1;
+        }
     }
+    *nd = (int)n;
     return 0;
 }
 
-static HPy array_from_object(HPyContext *ctx, HPy obj);
-
-/* Anything that is not a list, tuple or array goes through the Python hook
- * (iterables, buffers such as numpy arrays): it returns a list or the
- * float64 bytes. */
+/* Anything but a flat list/tuple of numbers or an array goes through the
+ * Python hook (nested sequences, iterables, buffers): it returns a flat
+ * list of numbers or (shape, float64 bytes). */
 static HPy array_from_coerced(HPyContext *ctx, HPy obj)
 {
-    if (!hooks_ready) {
-        HPyErr_SetString(ctx, ctx->h_TypeError,
-                         "array() needs a list or tuple of numbers");
-        return HPy_NULL;
-    }
+    if (!hooks_ready)
+        return raise_type(ctx, "array() needs a list or tuple of numbers");
     HPy src = call_hook1(ctx, g_hook_coerce, obj);
     if (HPy_IsNull(src))
         return HPy_NULL;
-    HPy res;
-    if (HPyBytes_Check(ctx, src)) {
-        pn_ssize_t nbytes = HPyBytes_Size(ctx, src);
-        pn_core *c;
-        res = new_array(ctx, nbytes / (pn_ssize_t)sizeof(double), &c);
-        if (!HPy_IsNull(res))
-            memcpy(c->data, HPyBytes_AsString(ctx, src),
-                   (size_t)c->size * sizeof(double));
+    HPy res = HPy_NULL;
+    if (HPyList_Check(ctx, src)) {
+        res = array_from_sequence(ctx, src, 0);   /* flat: no second trip */
     }
-    else if (HPyList_Check(ctx, src)) {
-        res = array_from_object(ctx, src);
+    else if (HPyTuple_Check(ctx, src) && HPy_Length(ctx, src) == 2) {
+        HPy shape_obj = HPy_GetItem_i(ctx, src, 0);
+        HPy data = HPy_GetItem_i(ctx, src, 1);
+        int nd;
+        pn_ssize_t shape[PN_MAXDIMS];
+        pn_core *c;
+        if (!HPy_IsNull(shape_obj) && !HPy_IsNull(data) &&
+            parse_shape(ctx, shape_obj, &nd, shape) == 0) {
+            res = new_owner(ctx, nd, shape, &c);
+            if (!HPy_IsNull(res) &&
+                HPyBytes_Size(ctx, data) != c->size * PN_ITEM) {
+                HPy_Close(ctx, res);
+                res = raise_type(ctx, "piconumpy coercion hook: size mismatch");
+            }
+            else if (!HPy_IsNull(res)) {
+                memcpy(c->data, HPyBytes_AsString(ctx, data),
+                       (size_t)c->size * sizeof(double));
+            }
+        }
+        if (!HPy_IsNull(shape_obj))
+            HPy_Close(ctx, shape_obj);
+        if (!HPy_IsNull(data))
+            HPy_Close(ctx, data);
     }
     else {
-        HPyErr_SetString(ctx, ctx->h_TypeError,
-                         "piconumpy coercion hook returned a bad value");
-        res = HPy_NULL;
+        res = raise_type(ctx, "piconumpy coercion hook returned a bad value");
     }
     HPy_Close(ctx, src);
     return res;
 }
 
-/* array(obj): always a new array. */
-static HPy array_from_object(HPyContext *ctx, HPy obj)
+static HPy array_copy_of(HPyContext *ctx, HPy obj)
+{
+    pn_core *src = CORE(ctx, obj), *c;
+    HPy res = new_owner(ctx, src->ndim, src->shape, &c);
+    if (!HPy_IsNull(res))
+        pn_to_contiguous(c->data, src);
+    return res;
+}
+
+/* A flat list/tuple of numbers; nested_ok: a nested sequence goes to the
+ * Python hook, else it is a TypeError (the hook's own output). */
+static HPy array_from_sequence(HPyContext *ctx, HPy obj, int nested_ok)
 {
     pn_core *c;
-    if (is_array(ctx, obj)) {
-        pn_core *src = &ArrayObject_AsStruct(ctx, obj)->core;
-        HPy res = new_array(ctx, src->size, &c);
-        if (!HPy_IsNull(res))
-            memcpy(c->data, src->data, (size_t)src->size * sizeof(double));
-        return res;
-    }
-    if (!HPyList_Check(ctx, obj) && !HPyTuple_Check(ctx, obj))
-        return array_from_coerced(ctx, obj);
     pn_ssize_t n = HPy_Length(ctx, obj);
     if (n < 0)
         return HPy_NULL;
-    HPy res = new_array(ctx, n, &c);
+    HPy res = new_1d(ctx, n, &c);
     if (HPy_IsNull(res))
         return HPy_NULL;
-    if (fill_from_sequence(ctx, obj, c->data, n) < 0) {
-        HPy_Close(ctx, res);
-        return HPy_NULL;
+    for (pn_ssize_t i = 0; i < n; i++) {
+        HPy item = HPy_GetItem_i(ctx, obj, i);
+        if (HPy_IsNull(item))
+            goto fail;
+        double v = as_double(ctx, item);
+        if (v == -1.0 && HPyErr_Occurred(ctx)) {
+            /* a nested sequence: the N-D rules live in the Python hook */
+            int nested = nested_ok && error_is_type_error(ctx) &&
+                         (HPyList_Check(ctx, item) || HPyTuple_Check(ctx, item) ||
+                          is_array(ctx, item));
+            HPy_Close(ctx, item);
+            if (!nested)
+                goto fail;
+            HPyErr_Clear(ctx);
+            HPy_Close(ctx, res);
+            return array_from_coerced(ctx, obj);
+        }
+        HPy_Close(ctx, item);
+        c->data[i] = v;
     }
     return res;
+fail:
+    HPy_Close(ctx, res);
+    return HPy_NULL;
+}
+
+/* array(obj): always a new array. */
+static HPy array_from_object(HPyContext *ctx, HPy obj)
+{
+    if (is_array(ctx, obj))
+        return array_copy_of(ctx, obj);
+    if (!HPyList_Check(ctx, obj) && !HPyTuple_Check(ctx, obj))
+        return array_from_coerced(ctx, obj);
+    return array_from_sequence(ctx, obj, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -265,7 +364,7 @@ static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op,
     op->scalar = 0.0;
     if (known_array || HPy_TypeCheck(ctx, obj, type)) {
         op->kind = OPD_ARRAY;
-        op->core = &ArrayObject_AsStruct(ctx, obj)->core;
+        op->core = CORE(ctx, obj);
         return;
     }
     op->scalar = as_double(ctx, obj);
@@ -285,10 +384,22 @@ static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op,
             return;
         }
         op->kind = OPD_ARRAY;
-        op->core = &ArrayObject_AsStruct(ctx, op->owned)->core;
+        op->core = CORE(ctx, op->owned);
         return;
     }
     op->kind = OPD_OTHER;
+}
+
+/* OPD_OTHER -> any array-like (numpy array, range...) converted, for the
+ * places that accept them (assignment, functions). */
+static void classify_convert(HPyContext *ctx, HPy obj, operand *op)
+{
+    if (op->kind != OPD_OTHER)
+        return;
+    op->owned = array_from_object(ctx, obj);
+    op->kind = HPy_IsNull(op->owned) ? OPD_ERROR : OPD_ARRAY;
+    if (op->kind == OPD_ARRAY)
+        op->core = CORE(ctx, op->owned);
 }
 
 static void release(HPyContext *ctx, operand *op)
@@ -297,37 +408,17 @@ static void release(HPyContext *ctx, operand *op)
         HPy_Close(ctx, op->owned);
 }
 
-
-/* Run op on classified operands into dst (size n); -1 on size mismatch. */
-static int apply_binop(HPyContext *ctx, const pn_binop *op, operand *l,
-                       operand *r, double *dst)
-{
-    if (l->kind == OPD_ARRAY && r->kind == OPD_ARRAY) {
-        if (l->core->size != r->core->size) {
-            set_size_mismatch(ctx, l->core->size, r->core->size);
-            return -1;
-        }
-        op->vv(dst, l->core->data, r->core->data, l->core->size);
-    }
-    else if (l->kind == OPD_ARRAY) {
-        op->vs(dst, l->core->data, r->scalar, l->core->size);
-    }
-    else {
-        op->sv(dst, l->scalar, r->core->data, r->core->size);
-    }
-    return 0;
-}
-
-/* a OP b where at least one side is an array (CPython calls the slot for
- * both orders; the reflected methods below call it with swapped args). */
 enum { KNOWN_NONE, KNOWN_LEFT, KNOWN_RIGHT };
 
+/* a OP b with numpy broadcasting (CPython calls the slot for both orders;
+ * the reflected methods below call it with swapped args). */
 static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
                      int known)
 {
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand l, r;
     HPy res = HPy_NULL;
+    pn_err e;
     classify(ctx, type, left, &l, known == KNOWN_LEFT);
     if (l.kind == OPD_ERROR)
         goto done_type;
@@ -339,15 +430,25 @@ static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
         res = HPy_Dup(ctx, ctx->h_NotImplemented);
         goto done_r;
     }
-    pn_ssize_t n = (l.kind == OPD_ARRAY) ? l.core->size : r.core->size;
-    if (l.kind == OPD_ARRAY && r.kind == OPD_ARRAY && l.core->size != r.core->size) {
-        set_size_mismatch(ctx, l.core->size, r.core->size);
-        goto done_r;
+    int nd;
+    pn_ssize_t shape[PN_MAXDIMS];
+    const pn_core *shaper = l.core ? l.core : r.core;
+    if (l.core && r.core && !(l.core->ndim == 1 && r.core->ndim == 1 &&
+                              l.core->shape[0] == r.core->shape[0])) {
+        if (pn_broadcast_shapes(l.core->ndim, l.core->shape, r.core->ndim,
+                                r.core->shape, &nd, shape, &e) < 0) {
+            raise_err(ctx, &e);
+            goto done_r;
+        }
+    }
+    else {
+        nd = shaper->ndim;
+        memcpy(shape, shaper->shape, (size_t)nd * sizeof(pn_ssize_t));
     }
     pn_core *c;
-    res = new_array_of(ctx, type, n, &c);
+    res = new_owner_of(ctx, type, nd, shape, &c);
     if (!HPy_IsNull(res))
-        apply_binop(ctx, op, &l, &r, c->data);
+        pn_nd_binop(op, c, l.core, &l.scalar, r.core, &r.scalar);
 done_r:
     release(ctx, &r);
 done_l:
@@ -357,17 +458,46 @@ done_type:
     return res;
 }
 
+/* dst OP= operand (broadcast into dst's shape), in place.  Shared by the
+ * in-place operators; reads a temporary copy when the memory overlaps. */
+static int inplace_apply(HPyContext *ctx, pn_core *dst, operand *r,
+                         const pn_binop *op)
+{
+    pn_err e;
+    if (r->kind == OPD_SCALAR) {
+        pn_nd_binop(op, dst, dst, NULL, NULL, &r->scalar);
+        return 0;
+    }
+    if (pn_check_assignable(dst, r->core->ndim, r->core->shape, &e) < 0) {
+        raise_err(ctx, &e);
+        return -1;
+    }
+    if (r->core != dst && pn_may_overlap(dst, r->core)) {
+        pn_core tmp;
+        if (pn_core_alloc_shape(&tmp, r->core->ndim, r->core->shape, &e) < 0) {
+            raise_err(ctx, &e);
+            return -1;
+        }
+        pn_to_contiguous(tmp.data, r->core);
+        pn_nd_binop(op, dst, dst, NULL, &tmp, NULL);
+        pn_core_free(&tmp);
+        return 0;
+    }
+    pn_nd_binop(op, dst, dst, NULL, r->core, NULL);
+    return 0;
+}
+
 /* a OP= b: computed into a's own buffer, no allocation. */
 static HPy inplace_op(HPyContext *ctx, HPy self, HPy other, const pn_binop *op)
 {
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
-    operand l, r;
+    operand r;
     HPy res = HPy_NULL;
-    classify(ctx, type, self, &l, 1);   /* the in-place slot of self's type */
     classify(ctx, type, other, &r, 0);
     if (r.kind == OPD_OTHER)
         res = HPy_Dup(ctx, ctx->h_NotImplemented);
-    else if (r.kind != OPD_ERROR && apply_binop(ctx, op, &l, &r, l.core->data) == 0)
+    else if (r.kind != OPD_ERROR &&
+             inplace_apply(ctx, CORE(ctx, self), &r, op) == 0)
         res = HPy_Dup(ctx, self);
     release(ctx, &r);
     PN_GLOBAL_RELEASE(ctx, type);
@@ -401,11 +531,8 @@ PN_BINARY_SLOTS(div, PN_OP_DIV, HPy_nb_true_divide, HPy_nb_inplace_true_divide,
 PN_SLOT(array_pow, HPy_nb_power)
 static HPy array_pow_impl(HPyContext *ctx, HPy a, HPy b, HPy mod)
 {
-    if (!HPy_Is(ctx, mod, ctx->h_None)) {
-        HPyErr_SetString(ctx, ctx->h_TypeError,
-                         "pow() with a modulus is not supported for arrays");
-        return HPy_NULL;
-    }
+    if (!HPy_Is(ctx, mod, ctx->h_None))
+        return raise_type(ctx, "pow() with a modulus is not supported for arrays");
     return binary_op(ctx, a, b, &PN_OP_POW,
                      PN_NB_SELF_FIRST ? KNOWN_LEFT : KNOWN_NONE);
 }
@@ -414,67 +541,109 @@ PN_METH(array_rpow, "__rpow__", HPyFunc_VARARGS)
 static HPy array_rpow_impl(HPyContext *ctx, HPy self, PN_VARARGS)
 {
     if (nargs < 1 || nargs > 2 ||
-        (nargs == 2 && !HPy_Is(ctx, args[1], ctx->h_None))) {
-        HPyErr_SetString(ctx, ctx->h_TypeError,
-                         "__rpow__ takes one argument (no modulus)");
-        return HPy_NULL;
-    }
+        (nargs == 2 && !HPy_Is(ctx, args[1], ctx->h_None)))
+        return raise_type(ctx, "__rpow__ takes one argument (no modulus)");
     return binary_op(ctx, args[0], self, &PN_OP_POW, KNOWN_RIGHT);
 }
 
 /* ------------------------------------------------------------------ */
 /* unary operators and element-wise functions                          */
 
-
-/* f(obj) for any array-like obj (converted with array() when needed). */
-static HPy unary_apply(HPyContext *ctx, HPy obj, pn_kernel_unary kernel)
+/* Converts obj to an array when needed; *tmp owns a temporary. */
+static pn_core *as_array(HPyContext *ctx, HPy obj, HPy *tmp, HPy *arr)
 {
-    HPy tmp = HPy_NULL;
+    *tmp = HPy_NULL;
     if (!is_array(ctx, obj)) {
-        tmp = array_from_object(ctx, obj);
-        if (HPy_IsNull(tmp))
-            return HPy_NULL;
-        obj = tmp;
+        *tmp = array_from_object(ctx, obj);
+        if (HPy_IsNull(*tmp))
+            return NULL;
+        obj = *tmp;
     }
-    pn_core *src = &ArrayObject_AsStruct(ctx, obj)->core;
-    pn_core *c;
-    HPy res = new_array(ctx, src->size, &c);
-    if (!HPy_IsNull(res))
-        kernel(c->data, src->data, src->size);
+    if (arr)
+        *arr = obj;
+    return CORE(ctx, obj);
+}
+
+static void close_tmp(HPyContext *ctx, HPy tmp)
+{
     if (!HPy_IsNull(tmp))
         HPy_Close(ctx, tmp);
+}
+
+/* k(obj) into a new array, or into out (not NULL) of the same shape. */
+static HPy unary_apply(HPyContext *ctx, HPy obj, pn_kernel_unary k, HPy out)
+{
+    HPy tmp;
+    pn_core *src = as_array(ctx, obj, &tmp, NULL);
+    pn_core *c;
+    HPy res = HPy_NULL;
+    pn_err e;
+    if (src == NULL)
+        return HPy_NULL;
+    if (HPy_IsNull(out)) {
+        res = new_owner(ctx, src->ndim, src->shape, &c);
+        if (!HPy_IsNull(res))
+            pn_nd_unary(k, c, src);
+    }
+    else if (!is_array(ctx, out)) {
+        raise_type(ctx, "out must be a piconumpy array");
+    }
+    else {
+        c = CORE(ctx, out);
+        if (pn_check_assignable(c, src->ndim, src->shape, &e) < 0) {
+            raise_err(ctx, &e);
+        }
+        else if (src != c && pn_may_overlap(c, src)) {
+            pn_core t;
+            if (pn_core_alloc_shape(&t, src->ndim, src->shape, &e) < 0) {
+                raise_err(ctx, &e);
+            }
+            else {
+                pn_to_contiguous(t.data, src);
+                pn_nd_unary(k, c, &t);
+                pn_core_free(&t);
+                res = HPy_Dup(ctx, out);
+            }
+        }
+        else {
+            pn_nd_unary(k, c, src);
+            res = HPy_Dup(ctx, out);
+        }
+    }
+    close_tmp(ctx, tmp);
     return res;
 }
 
 PN_SLOT(array_neg, HPy_nb_negative)
 static HPy array_neg_impl(HPyContext *ctx, HPy self)
 {
-    return unary_apply(ctx, self, pn_neg);
+    return unary_apply(ctx, self, pn_neg, HPy_NULL);
 }
 
 PN_SLOT(array_pos, HPy_nb_positive)
 static HPy array_pos_impl(HPyContext *ctx, HPy self)
 {
-    return unary_apply(ctx, self, pn_copy);
+    return unary_apply(ctx, self, pn_copy, HPy_NULL);
 }
 
 PN_SLOT(array_abs, HPy_nb_absolute)
 static HPy array_abs_impl(HPyContext *ctx, HPy self)
 {
-    return unary_apply(ctx, self, pn_absolute);
+    return unary_apply(ctx, self, pn_absolute, HPy_NULL);
 }
 
 PN_METH(array_copy, "copy", HPyFunc_NOARGS)
 static HPy array_copy_impl(HPyContext *ctx, HPy self)
 {
-    return unary_apply(ctx, self, pn_copy);
+    return array_copy_of(ctx, self);
 }
 
+/* sin(x) etc.: the no-`out` fast path; _unary(kind, x, out) does both. */
 #define PN_MODULE_UNARY(NAME)                                                \
     PN_METH(mod_##NAME, #NAME, HPyFunc_O)                                    \
     static HPy mod_##NAME##_impl(HPyContext *ctx, HPy mod, HPy obj)          \
     {                                                                        \
-        return unary_apply(ctx, obj, pn_##NAME);                             \
+        return unary_apply(ctx, obj, pn_##NAME, HPy_NULL);                   \
     }
 
 PN_MODULE_UNARY(sin)
@@ -485,147 +654,442 @@ PN_MODULE_UNARY(log)
 PN_MODULE_UNARY(sqrt)
 PN_MODULE_UNARY(absolute)
 
+static const pn_kernel_unary unary_kernels[] = {
+    pn_sin, pn_cos, pn_tan, pn_exp, pn_log, pn_sqrt, pn_absolute};
+
+static int parse_kind(HPyContext *ctx, HPy h, int count, int *kind)
+{
+    long k = HPyLong_AsLong(ctx, h);
+    if (k == -1 && HPyErr_Occurred(ctx))
+        return -1;
+    if (k < 0 || k >= count) {
+        HPyErr_SetString(ctx, ctx->h_ValueError, "bad operation code");
+        return -1;
+    }
+    *kind = (int)k;
+    return 0;
+}
+
+PN_METH(mod_unary, "_unary", HPyFunc_VARARGS)
+static HPy mod_unary_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
+{
+    int kind;
+    if (nargs != 3)
+        return raise_type(ctx, "_unary(kind, x, out) takes 3 arguments");
+    if (parse_kind(ctx, args[0], 7, &kind) < 0)
+        return HPy_NULL;
+    HPy out = HPy_Is(ctx, args[2], ctx->h_None) ? HPy_NULL : args[2];
+    return unary_apply(ctx, args[1], unary_kernels[kind], out);
+}
+
 /* ------------------------------------------------------------------ */
 /* reductions                                                          */
 
-typedef enum { RED_SUM, RED_MIN, RED_MAX, RED_MEAN } reduction;
-
-static HPy reduce(HPyContext *ctx, HPy obj, reduction kind)
+static HPy reduction_scalar(HPyContext *ctx, pn_reduction k, double v)
 {
-    static const char *const names[] = {"sum", "minimum", "maximum", "mean"};
-    HPy tmp = HPy_NULL;
-    if (!is_array(ctx, obj)) {
-        tmp = array_from_object(ctx, obj);
-        if (HPy_IsNull(tmp))
+    if (k == PN_RED_ARGMIN || k == PN_RED_ARGMAX)
+        return HPyLong_FromSsize_t(ctx, (pn_ssize_t)v);
+    return HPyFloat_FromDouble(ctx, v);
+}
+
+/* _reduce(a, kind, axis_or_None, keepdims) */
+PN_METH(mod_reduce, "_reduce", HPyFunc_VARARGS)
+static HPy mod_reduce_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
+{
+    int kind, axis = -1, has_axis, keepdims;
+    HPy tmp, res = HPy_NULL;
+    pn_core *c, *o;
+    pn_ssize_t shape[PN_MAXDIMS];
+    if (nargs != 4)
+        return raise_type(ctx, "_reduce(a, kind, axis, keepdims) takes 4 arguments");
+    if (parse_kind(ctx, args[1], PN_RED_COUNT, &kind) < 0)
+        return HPy_NULL;
+    has_axis = !HPy_Is(ctx, args[2], ctx->h_None);
+    if (has_axis) {
+        long ax = HPyLong_AsLong(ctx, args[2]);
+        if (ax == -1 && HPyErr_Occurred(ctx))
             return HPy_NULL;
-        obj = tmp;
+        axis = (int)ax;
+        if (ax != axis)
+            axis = PN_MAXDIMS + 1;
     }
-    pn_core *c = &ArrayObject_AsStruct(ctx, obj)->core;
-    HPy res = HPy_NULL;
-    double r;
-    if (c->size == 0 && (kind == RED_MIN || kind == RED_MAX)) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), PN_MSG_EMPTY_REDUCTION, names[kind]);
+    keepdims = HPy_IsTrue(ctx, args[3]);
+    if (keepdims < 0 || (c = as_array(ctx, args[0], &tmp, NULL)) == NULL)
+        return HPy_NULL;
+    const pn_reduction k = (pn_reduction)kind;
+    if (has_axis && axis < 0)
+        axis += c->ndim;
+    if (has_axis && (axis < 0 || axis >= c->ndim)) {
+        char msg[100];
+        snprintf(msg, sizeof(msg), "axis %ld is out of bounds for array of "
+                 "dimension %d", HPyLong_AsLong(ctx, args[2]), c->ndim);
+        HPyErr_SetString(ctx, ctx->h_IndexError, msg);
+        goto done;
+    }
+    pn_ssize_t lane = has_axis ? c->shape[axis] : c->size;
+    if (lane == 0 && pn_reduction_needs_elements(k) &&
+        (!has_axis || c->size > 0 || 1)) {
+        char msg[120];
+        snprintf(msg, sizeof(msg), PN_MSG_EMPTY_REDUCTION,
+                 pn_reduction_names[k]);
         HPyErr_SetString(ctx, ctx->h_ValueError, msg);
         goto done;
     }
-    switch (kind) {
-    case RED_SUM: r = pn_sum(c->data, c->size); break;
-    case RED_MIN: r = pn_min(c->data, c->size); break;
-    case RED_MAX: r = pn_max(c->data, c->size); break;
-    default: r = c->size ? pn_sum(c->data, c->size) / (double)c->size : NAN;
-    }
-    res = HPyFloat_FromDouble(ctx, r);
-done:
-    if (!HPy_IsNull(tmp))
-        HPy_Close(ctx, tmp);
-    return res;
-}
-
-#define PN_REDUCTION(NAME, KIND)                                             \
-    PN_METH(mod_##NAME, #NAME, HPyFunc_O)                                    \
-    static HPy mod_##NAME##_impl(HPyContext *ctx, HPy mod, HPy obj)          \
-    {                                                                        \
-        return reduce(ctx, obj, KIND);                                       \
-    }                                                                        \
-    PN_METH(array_##NAME, #NAME, HPyFunc_NOARGS)                             \
-    static HPy array_##NAME##_impl(HPyContext *ctx, HPy self)                \
-    {                                                                        \
-        return reduce(ctx, self, KIND);                                      \
-    }
-
-PN_REDUCTION(sum, RED_SUM)
-PN_REDUCTION(min, RED_MIN)
-PN_REDUCTION(max, RED_MAX)
-PN_REDUCTION(mean, RED_MEAN)
-
-static HPy dot2(HPyContext *ctx, HPy a, HPy b)
-{
-    HPy ta = HPy_NULL, tb = HPy_NULL, res = HPy_NULL;
-    if (!is_array(ctx, a)) {
-        if (HPy_IsNull(ta = array_from_object(ctx, a)))
-            return HPy_NULL;
-        a = ta;
-    }
-    if (!is_array(ctx, b)) {
-        if (HPy_IsNull(tb = array_from_object(ctx, b)))
+    if (!has_axis) {
+        double v;
+        if (c->flags & PN_CONTIG) {
+            v = pn_reduce_lane(k, c->data, c->size);
+        }
+        else {
+            double *buf = (double *)malloc((size_t)c->size * sizeof(double) + 1);
+            if (buf == NULL) {
+                HPyErr_NoMemory(ctx);
+                goto done;
+            }
+            pn_to_contiguous(buf, c);
+            v = pn_reduce_lane(k, buf, c->size);
+            free(buf);
+        }
+        if (!keepdims) {
+            res = reduction_scalar(ctx, k, v);
             goto done;
-        b = tb;
+        }
+        for (int i = 0; i < c->ndim; i++)
+            shape[i] = 1;
+        res = new_owner(ctx, c->ndim, shape, &o);
+        if (!HPy_IsNull(res))
+            o->data[0] = v;
+        goto done;
     }
-    pn_core *ca = &ArrayObject_AsStruct(ctx, a)->core;
-    pn_core *cb = &ArrayObject_AsStruct(ctx, b)->core;
-    if (ca->size != cb->size)
-        set_size_mismatch(ctx, ca->size, cb->size);
-    else
-        res = HPyFloat_FromDouble(ctx, pn_dot(ca->data, cb->data, ca->size));
+    int nd = 0;
+    for (int i = 0; i < c->ndim; i++) {
+        if (i != axis)
+            shape[nd++] = c->shape[i];
+        else if (keepdims)
+            shape[nd++] = 1;
+    }
+    res = new_owner(ctx, nd, shape, &o);
+    if (HPy_IsNull(res))
+        goto done;
+    double *work = (double *)malloc((size_t)lane * sizeof(double) + 1);
+    if (work == NULL) {
+        HPy_Close(ctx, res);
+        res = HPyErr_NoMemory(ctx);
+        goto done;
+    }
+    pn_reduce_axis(k, c, axis, o->data, work);
+    free(work);
 done:
-    if (!HPy_IsNull(ta))
-        HPy_Close(ctx, ta);
-    if (!HPy_IsNull(tb))
-        HPy_Close(ctx, tb);
+    close_tmp(ctx, tmp);
     return res;
-}
-
-PN_METH(mod_dot, "dot", HPyFunc_VARARGS)
-static HPy mod_dot_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
-{
-    if (nargs != 2) {
-        HPyErr_SetString(ctx, ctx->h_TypeError, "dot() takes 2 arguments");
-        return HPy_NULL;
-    }
-    return dot2(ctx, args[0], args[1]);
-}
-
-PN_METH(array_dot, "dot", HPyFunc_O)
-static HPy array_dot_impl(HPyContext *ctx, HPy self, HPy other)
-{
-    return dot2(ctx, self, other);
 }
 
 /* ------------------------------------------------------------------ */
-/* sequence protocol, indexing                                         */
+/* matmul and linear algebra                                           */
+
+/* A contiguous read-only copy of c when it is not contiguous already. */
+static const double *contiguous_data(const pn_core *c, double **owned)
+{
+    *owned = NULL;
+    if (c->flags & PN_CONTIG)
+        return c->data;
+    *owned = (double *)malloc((size_t)c->size * sizeof(double) + 1);
+    if (*owned != NULL)
+        pn_to_contiguous(*owned, c);
+    return *owned;
+}
+
+static HPy matmul(HPyContext *ctx, HPy a_obj, HPy b_obj)
+{
+    HPy ta, tb, res = HPy_NULL;
+    pn_core *a = as_array(ctx, a_obj, &ta, NULL), *b = NULL, *o;
+    double *fa = NULL, *fb = NULL;
+    if (a == NULL)
+        return HPy_NULL;
+    if ((b = as_array(ctx, b_obj, &tb, NULL)) == NULL)
+        goto done;
+    if (a->ndim < 1 || a->ndim > 2 || b->ndim < 1 || b->ndim > 2) {
+        HPyErr_SetString(ctx, ctx->h_ValueError,
+                         "matmul: piconumpy supports 1-D and 2-D operands");
+        goto done;
+    }
+    /* (n, k) @ (k, m); a 1-D left operand is a row, a 1-D right a column */
+    pn_ssize_t n = a->ndim == 2 ? a->shape[0] : 1;
+    pn_ssize_t k = a->shape[a->ndim - 1];
+    pn_ssize_t kb = b->shape[0];
+    pn_ssize_t m = b->ndim == 2 ? b->shape[1] : 1;
+    if (k != kb) {
+        char msg[200];
+        snprintf(msg, sizeof(msg), "matmul: Input operand 1 has a mismatch in "
+                 "its core dimension 0, with gufunc signature (n?,k),(k,m?)->"
+                 "(n?,m?) (size %zd is different from %zd)", (ssize_t)kb,
+                 (ssize_t)k);
+        HPyErr_SetString(ctx, ctx->h_ValueError, msg);
+        goto done;
+    }
+    const double *da = contiguous_data(a, &fa), *db = contiguous_data(b, &fb);
+    if (da == NULL || db == NULL) {
+        HPyErr_NoMemory(ctx);
+        goto done;
+    }
+    if (a->ndim == 1 && b->ndim == 1) {
+        res = HPyFloat_FromDouble(ctx, pn_dot(da, db, k));
+        goto done;
+    }
+    pn_ssize_t shape[2];
+    int nd = 0;
+    if (a->ndim == 2)
+        shape[nd++] = n;
+    if (b->ndim == 2)
+        shape[nd++] = m;
+    res = new_owner(ctx, nd, shape, &o);
+    if (!HPy_IsNull(res))
+        pn_matmul(o->data, da, db, n, k, m);
+done:
+    free(fa);
+    free(fb);
+    close_tmp(ctx, ta);
+    if (b != NULL || !HPy_IsNull(tb))
+        close_tmp(ctx, tb);
+    return res;
+}
+
+PN_SLOT(array_matmul, HPy_nb_matrix_multiply)
+static HPy array_matmul_impl(HPyContext *ctx, HPy a, HPy b)
+{
+    return matmul(ctx, a, b);
+}
+
+PN_METH(array_rmatmul, "__rmatmul__", HPyFunc_O)
+static HPy array_rmatmul_impl(HPyContext *ctx, HPy self, HPy other)
+{
+    return matmul(ctx, other, self);
+}
+
+PN_METH(mod_matmul, "_matmul", HPyFunc_VARARGS)
+static HPy mod_matmul_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
+{
+    if (nargs != 2)
+        return raise_type(ctx, "_matmul(a, b) takes 2 arguments");
+    return matmul(ctx, args[0], args[1]);
+}
+
+/* A square matrix as a private contiguous copy (LU works in place). */
+static double *square_copy(HPyContext *ctx, HPy obj, pn_ssize_t *n)
+{
+    HPy tmp;
+    pn_core *c = as_array(ctx, obj, &tmp, NULL);
+    double *m = NULL;
+    if (c == NULL)
+        return NULL;
+    if (c->ndim != 2 || c->shape[0] != c->shape[1]) {
+        HPyErr_SetString(ctx, ctx->h_ValueError,
+                         "Last 2 dimensions of the array must be square");
+    }
+    else if ((m = (double *)malloc((size_t)c->size * sizeof(double) + 1)) == NULL) {
+        HPyErr_NoMemory(ctx);
+    }
+    else {
+        pn_to_contiguous(m, c);
+        *n = c->shape[0];
+    }
+    close_tmp(ctx, tmp);
+    return m;
+}
+
+/* _solve(A, b): the solution, or None when A is singular. */
+PN_METH(mod_solve, "_solve", HPyFunc_VARARGS)
+static HPy mod_solve_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
+{
+    pn_ssize_t n, *piv = NULL;
+    HPy tmp = HPy_NULL, res = HPy_NULL;
+    pn_core *b, *o;
+    int sign;
+    if (nargs != 2)
+        return raise_type(ctx, "_solve(A, b) takes 2 arguments");
+    double *lu = square_copy(ctx, args[0], &n);
+    if (lu == NULL)
+        return HPy_NULL;
+    if ((b = as_array(ctx, args[1], &tmp, NULL)) == NULL)
+        goto done;
+    if (b->ndim < 1 || b->ndim > 2 || b->shape[0] != n) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "solve: the right-hand side must have %zd "
+                 "rows (1-D or 2-D)", (ssize_t)n);
+        HPyErr_SetString(ctx, ctx->h_ValueError, msg);
+        goto done;
+    }
+    piv = (pn_ssize_t *)malloc((size_t)n * sizeof(pn_ssize_t) + 1);
+    if (piv == NULL) {
+        HPyErr_NoMemory(ctx);
+        goto done;
+    }
+    if (pn_lu_factor(lu, n, piv, &sign) != 0) {
+        res = HPy_Dup(ctx, ctx->h_None);
+        goto done;
+    }
+    res = new_owner(ctx, b->ndim, b->shape, &o);
+    if (HPy_IsNull(res))
+        goto done;
+    pn_to_contiguous(o->data, b);
+    pn_lu_solve(lu, piv, n, o->data, b->ndim == 2 ? b->shape[1] : 1);
+done:
+    free(lu);
+    free(piv);
+    close_tmp(ctx, tmp);
+    return res;
+}
+
+PN_METH(mod_det, "_det", HPyFunc_O)
+static HPy mod_det_impl(HPyContext *ctx, HPy mod, HPy a)
+{
+    pn_ssize_t n;
+    double *m = square_copy(ctx, a, &n);
+    if (m == NULL)
+        return HPy_NULL;
+    pn_ssize_t *piv = (pn_ssize_t *)malloc((size_t)n * sizeof(pn_ssize_t) + 1);
+    HPy res = piv ? HPyFloat_FromDouble(ctx, pn_det(m, n, piv))
+                  : HPyErr_NoMemory(ctx);
+    free(piv);
+    free(m);
+    return res;
+}
+
+/* _inv(A): the inverse, or None when A is singular. */
+PN_METH(mod_inv, "_inv", HPyFunc_O)
+static HPy mod_inv_impl(HPyContext *ctx, HPy mod, HPy a)
+{
+    pn_ssize_t n;
+    pn_core *o;
+    double *m = square_copy(ctx, a, &n);
+    if (m == NULL)
+        return HPy_NULL;
+    pn_ssize_t shape[2] = {n, n};
+    HPy res = new_owner(ctx, 2, shape, &o);
+    pn_ssize_t *piv = (pn_ssize_t *)malloc((size_t)n * sizeof(pn_ssize_t) + 1);
+    if (!HPy_IsNull(res) && piv == NULL) {
+        HPy_Close(ctx, res);
+        res = HPyErr_NoMemory(ctx);
+    }
+    if (!HPy_IsNull(res) && pn_inv(m, n, piv, o->data) != 0) {
+        HPy_Close(ctx, res);
+        res = HPy_Dup(ctx, ctx->h_None);
+    }
+    free(piv);
+    free(m);
+    return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* shape manipulation                                                  */
+
+/* _reshape(a, shape): a view when a is contiguous, else a copy. */
+PN_METH(mod_reshape, "_reshape", HPyFunc_VARARGS)
+static HPy mod_reshape_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
+{
+    HPy tmp, arr, res = HPy_NULL;
+    int nd;
+    pn_ssize_t shape[PN_MAXDIMS];
+    pn_core view, *o;
+    pn_err e;
+    if (nargs != 2)
+        return raise_type(ctx, "_reshape(a, shape) takes 2 arguments");
+    pn_core *c = as_array(ctx, args[0], &tmp, &arr);
+    if (c == NULL)
+        return HPy_NULL;
+    if (parse_shape(ctx, args[1], &nd, shape) < 0)
+        goto done;
+    if (pn_resolve_shape(c->size, nd, shape, c, &e) < 0) {
+        raise_err(ctx, &e);
+        goto done;
+    }
+    if (pn_reshape_view(c, nd, shape, &view) == 0) {
+        res = new_view(ctx, arr, &view);
+    }
+    else {
+        res = new_owner(ctx, nd, shape, &o);
+        if (!HPy_IsNull(res))
+            pn_to_contiguous(o->data, c);
+    }
+done:
+    close_tmp(ctx, tmp);
+    return res;
+}
+
+/* _transpose(a, axes_or_None): always a view. */
+PN_METH(mod_transpose, "_transpose", HPyFunc_VARARGS)
+static HPy mod_transpose_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
+{
+    HPy tmp, arr, res = HPy_NULL;
+    int nd, axes[PN_MAXDIMS];
+    pn_ssize_t raw[PN_MAXDIMS];
+    pn_core view;
+    pn_err e;
+    if (nargs != 2)
+        return raise_type(ctx, "_transpose(a, axes) takes 2 arguments");
+    pn_core *c = as_array(ctx, args[0], &tmp, &arr);
+    if (c == NULL)
+        return HPy_NULL;
+    int has_axes = !HPy_Is(ctx, args[1], ctx->h_None);
+    if (has_axes) {
+        if (parse_shape(ctx, args[1], &nd, raw) < 0)
+            goto done;
+        if (nd != c->ndim) {
+            HPyErr_SetString(ctx, ctx->h_ValueError,
+                             "axes don't match array");
+            goto done;
+        }
+        for (int i = 0; i < nd; i++)
+            axes[i] = (int)raw[i];
+    }
+    if (pn_transpose_view(c, has_axes ? axes : NULL, &view, &e) < 0) {
+        raise_err(ctx, &e);
+        goto done;
+    }
+    res = new_view(ctx, arr, &view);
+done:
+    close_tmp(ctx, tmp);
+    return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* indexing                                                            */
 
 PN_SLOT(array_len, HPy_sq_length)
 static HPy_ssize_t array_len_impl(HPyContext *ctx, HPy self)
 {
-    return ArrayObject_AsStruct(ctx, self)->core.size;
+    return CORE(ctx, self)->shape[0];
 }
 
 PN_SLOT(array_mp_len, HPy_mp_length)
 static HPy_ssize_t array_mp_len_impl(HPyContext *ctx, HPy self)
 {
-    return ArrayObject_AsStruct(ctx, self)->core.size;
+    return CORE(ctx, self)->shape[0];
 }
 
 /* sq_item makes iteration work everywhere (the sequence-iteration fallback
- * stops at IndexError). */
+ * stops at IndexError): floats for 1-D, row views otherwise. */
 PN_SLOT(array_item, HPy_sq_item)
 static HPy array_item_impl(HPyContext *ctx, HPy self, HPy_ssize_t i)
 {
-    pn_core *c = &ArrayObject_AsStruct(ctx, self)->core;
-    if (i < 0 || i >= c->size) {
+    pn_core *c = CORE(ctx, self), view;
+    pn_err e;
+    if (i < 0 || i >= c->shape[0]) {
         HPyErr_SetString(ctx, ctx->h_IndexError, PN_MSG_INDEX_RANGE);
         return HPy_NULL;
     }
-    return HPyFloat_FromDouble(ctx, c->data[i]);
+    if (c->ndim == 1)
+        return HPyFloat_FromDouble(ctx, *(double *)((char *)c->data +
+                                                    i * c->strides[0]));
+    pn_index_item item = {PN_IDX_INT, i, 0, 0};
+    if (pn_index_view(c, &item, 1, &view, &e) < 0) {
+        raise_err(ctx, &e);
+        return HPy_NULL;
+    }
+    return new_view(ctx, self, &view);
 }
 
-/* Resolve key (a slice object) against size n. */
-#if PN_HPY_09
-static int unpack_slice(HPyContext *ctx, HPy key, pn_ssize_t n,
-                        pn_ssize_t *start, pn_ssize_t *step, pn_ssize_t *len)
-{
-    HPy_ssize_t b, e, st;   /* raises ValueError for a zero step */
-    if (HPySlice_Unpack(ctx, key, &b, &e, &st) < 0)
-        return -1;
-    pn_ssize_t stop = e;
-    *start = b;
-    *step = st;
-    *len = pn_slice_adjust(n, start, &stop, *step);
-    return 0;
-}
-#else  /* HPy 0.0.4 has no HPySlice_Unpack: read the attributes */
-/* Clamp a huge slice bound (beyond pn_ssize_t) by its sign, like CPython. */
+/* A slice bound: None -> dflt; huge values clamp by sign, like CPython. */
 static int slice_bound(HPyContext *ctx, HPy v, pn_ssize_t dflt, pn_ssize_t *out)
 {
     if (HPy_Is(ctx, v, ctx->h_None)) {
@@ -658,156 +1122,171 @@ static int slice_bound(HPyContext *ctx, HPy v, pn_ssize_t dflt, pn_ssize_t *out)
     return 0;
 }
 
-static int unpack_slice(HPyContext *ctx, HPy key, pn_ssize_t n,
-                        pn_ssize_t *start, pn_ssize_t *step, pn_ssize_t *len)
+/* A slice object into a pn_index_item (raw bounds, defaults for None). */
+static int parse_slice(HPyContext *ctx, HPy key, pn_index_item *it)
 {
+    it->kind = PN_IDX_SLICE;
+#if PN_HPY_09
+    HPy_ssize_t b, e, st;   /* clamps huge bounds, raises for a zero step */
+    if (HPySlice_Unpack(ctx, key, &b, &e, &st) < 0)
+        return -1;
+    it->start = b;
+    it->stop = e;
+    it->step = st;
+    return 0;
+#else  /* HPy 0.0.4 has no HPySlice_Unpack: read the attributes */
     HPy h_start = HPy_GetAttr_s(ctx, key, "start");
     HPy h_stop = HPy_GetAttr_s(ctx, key, "stop");
     HPy h_step = HPy_GetAttr_s(ctx, key, "step");
-    pn_ssize_t stop;
     int ok = !HPy_IsNull(h_start) && !HPy_IsNull(h_stop) && !HPy_IsNull(h_step)
-             && slice_bound(ctx, h_step, 1, step) == 0;
-    if (ok && *step == 0) {
+             && slice_bound(ctx, h_step, 1, &it->step) == 0;
+    if (ok && it->step == 0) {
         HPyErr_SetString(ctx, ctx->h_ValueError, PN_MSG_ZERO_STEP);
         ok = 0;
     }
-    ok = ok && slice_bound(ctx, h_start, PN_SLICE_START_DEFAULT(*step), start) == 0
-            && slice_bound(ctx, h_stop, PN_SLICE_STOP_DEFAULT(*step), &stop) == 0;
-    if (ok) {
-        if (*step == PTRDIFF_MIN)   /* -step must not overflow */
-            *step = -PTRDIFF_MAX;
-        *len = pn_slice_adjust(n, start, &stop, *step);
-    }
+    ok = ok && slice_bound(ctx, h_start, PN_SLICE_START_DEFAULT(it->step),
+                           &it->start) == 0
+            && slice_bound(ctx, h_stop, PN_SLICE_STOP_DEFAULT(it->step),
+                           &it->stop) == 0;
     if (!HPy_IsNull(h_start)) HPy_Close(ctx, h_start);
     if (!HPy_IsNull(h_stop)) HPy_Close(ctx, h_stop);
     if (!HPy_IsNull(h_step)) HPy_Close(ctx, h_step);
     return ok ? 0 : -1;
+#endif
 }
 
-#endif
-
-typedef enum { KEY_INT, KEY_SLICE, KEY_ERROR } key_kind;
-
-/* Classify an index: an int (or __index__ object) resolved to [0, n), or a
- * slice.  Out of range, and anything else, raise IndexError like numpy. */
-static key_kind parse_key(HPyContext *ctx, HPy key, pn_ssize_t n,
-                          pn_ssize_t *i)
+/* One index item: int (or __index__), slice, None or Ellipsis. */
+static int parse_index_item(HPyContext *ctx, HPy key, pn_index_item *it)
 {
     pn_ssize_t v = HPyLong_AsSsize_t(ctx, key);
+    if (v != -1 || !HPyErr_Occurred(ctx)) {
+        it->kind = PN_IDX_INT;
+        it->start = v;
+        return 0;
+    }
+    HPyErr_Clear(ctx);
+    if (HPy_Is(ctx, key, ctx->h_None)) {
+        it->kind = PN_IDX_NEWAXIS;
+        return 0;
+    }
+    HPy slice_type = PN_GLOBAL_BORROW(ctx, g_slice_type);
+    int is_slice = HPy_TypeCheck(ctx, key, slice_type);
+    PN_GLOBAL_RELEASE(ctx, slice_type);
+    if (is_slice)
+        return parse_slice(ctx, key, it);
+    HPy ellipsis = PN_GLOBAL_BORROW(ctx, g_ellipsis);
+    int is_ellipsis = HPy_Is(ctx, key, ellipsis);
+    PN_GLOBAL_RELEASE(ctx, ellipsis);
+    if (is_ellipsis) {
+        it->kind = PN_IDX_ELLIPSIS;
+        return 0;
+    }
+    HPy idx = HPy_Index(ctx, key);
+    if (HPy_IsNull(idx)) {
+        HPyErr_Clear(ctx);
+        HPyErr_SetString(ctx, ctx->h_IndexError, PN_MSG_INDEX_TYPE);
+        return -1;
+    }
+    v = HPyLong_AsSsize_t(ctx, idx);
+    HPy_Close(ctx, idx);
     if (v == -1 && HPyErr_Occurred(ctx)) {
         HPyErr_Clear(ctx);
-        HPy slice_type = PN_GLOBAL_BORROW(ctx, g_slice_type);
-        int is_slice = HPy_TypeCheck(ctx, key, slice_type);
-        PN_GLOBAL_RELEASE(ctx, slice_type);
-        if (is_slice)
-            return KEY_SLICE;
-        HPy idx = HPy_Index(ctx, key);
-        if (HPy_IsNull(idx)) {
-            HPyErr_Clear(ctx);
-            HPyErr_SetString(ctx, ctx->h_IndexError, PN_MSG_INDEX_TYPE);
-            return KEY_ERROR;
-        }
-        v = HPyLong_AsSsize_t(ctx, idx);
-        HPy_Close(ctx, idx);
-        if (v == -1 && HPyErr_Occurred(ctx)) {
-            HPyErr_Clear(ctx);
-            HPyErr_SetString(ctx, ctx->h_IndexError, PN_MSG_INDEX_RANGE);
-            return KEY_ERROR;
-        }
-    }
-    *i = pn_normalize_index(v, n);
-    if (*i < 0) {
         HPyErr_SetString(ctx, ctx->h_IndexError, PN_MSG_INDEX_RANGE);
-        return KEY_ERROR;
+        return -1;
     }
-    return KEY_INT;
+    it->kind = PN_IDX_INT;
+    it->start = v;
+    return 0;
+}
+
+/* key (an item or a tuple of items) -> view description of c. */
+static int index_view(HPyContext *ctx, pn_core *c, HPy key, pn_core *view)
+{
+    pn_index_item items[2 * PN_MAXDIMS];
+    int n = 1;
+    pn_err e;
+    if (HPyTuple_Check(ctx, key)) {
+        pn_ssize_t len = HPy_Length(ctx, key);
+        if (len < 0)
+            return -1;
+        if (len > 2 * PN_MAXDIMS) {
+            HPyErr_SetString(ctx, ctx->h_IndexError, "too many indices for array");
+            return -1;
+        }
+        n = (int)len;
+        for (int i = 0; i < n; i++) {
+            HPy item = HPy_GetItem_i(ctx, key, i);
+            if (HPy_IsNull(item))
+                return -1;
+            int rc = parse_index_item(ctx, item, &items[i]);
+            HPy_Close(ctx, item);
+            if (rc < 0)
+                return -1;
+        }
+    }
+    else if (parse_index_item(ctx, key, &items[0]) < 0) {
+        return -1;
+    }
+    if (pn_index_view(c, items, n, view, &e) < 0) {
+        raise_err(ctx, &e);
+        return -1;
+    }
+    return 0;
 }
 
 PN_SLOT(array_subscript, HPy_mp_subscript)
 static HPy array_subscript_impl(HPyContext *ctx, HPy self, HPy key)
 {
-    pn_core *c = &ArrayObject_AsStruct(ctx, self)->core;
-    pn_ssize_t i, start, step, len;
-    switch (parse_key(ctx, key, c->size, &i)) {
-    case KEY_INT:
-        return HPyFloat_FromDouble(ctx, c->data[i]);
-    case KEY_SLICE:
-        if (unpack_slice(ctx, key, c->size, &start, &step, &len) < 0)
-            return HPy_NULL;
-        pn_core *dst;
-        HPy res = new_array(ctx, len, &dst);
-        if (!HPy_IsNull(res) && len > 0)
-            pn_gather(dst->data, c->data + start, step, len);
-        return res;
-    default:
-        return HPy_NULL;
+    pn_core *c = CORE(ctx, self), view;
+    if (c->ndim == 1) {   /* a[i]: the hot path of 1-D code */
+        pn_ssize_t i = HPyLong_AsSsize_t(ctx, key);
+        if (i != -1 || !HPyErr_Occurred(ctx)) {
+            pn_ssize_t k = pn_normalize_index(i, c->shape[0]);
+            if (k < 0) {
+                HPyErr_SetString(ctx, ctx->h_IndexError, PN_MSG_INDEX_RANGE);
+                return HPy_NULL;
+            }
+            return HPyFloat_FromDouble(ctx, *(double *)((char *)c->data +
+                                                        k * c->strides[0]));
+        }
+        HPyErr_Clear(ctx);
     }
+    if (index_view(ctx, c, key, &view) < 0)
+        return HPy_NULL;
+    if (view.ndim == 0)
+        return HPyFloat_FromDouble(ctx, *view.data);
+    return new_view(ctx, self, &view);
 }
 
 PN_SLOT(array_ass_subscript, HPy_mp_ass_subscript)
 static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
                                     HPy value)
 {
-    pn_core *c = &ArrayObject_AsStruct(ctx, self)->core;
-    pn_ssize_t i, start, step, len;
+    pn_core *c = CORE(ctx, self), view;
+    pn_err e;
     if (HPy_IsNull(value)) {
         HPyErr_SetString(ctx, ctx->h_TypeError, PN_MSG_NO_DELETE);
         return -1;
     }
-    switch (parse_key(ctx, key, c->size, &i)) {
-    case KEY_INT: {
-        double v = as_double(ctx, value);
-        if (v == -1.0 && HPyErr_Occurred(ctx))
-            return -1;
-        c->data[i] = v;
-        return 0;
-    }
-    case KEY_SLICE:
-        break;
-    default:
+    if (index_view(ctx, c, key, &view) < 0)
         return -1;
-    }
-    if (unpack_slice(ctx, key, c->size, &start, &step, &len) < 0)
-        return -1;
-    if (len == 0)
-        start = 0;      /* keep c->data + start inside the buffer */
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand v;
     classify(ctx, type, value, &v, 0);
     PN_GLOBAL_RELEASE(ctx, type);
+    classify_convert(ctx, value, &v);
     int rc = -1;
-    if (v.kind == OPD_OTHER) {
-        /* any other array-like (numpy array, range...): convert it */
-        v.owned = array_from_object(ctx, value);
-        v.kind = HPy_IsNull(v.owned) ? OPD_ERROR : OPD_ARRAY;
-        if (v.kind == OPD_ARRAY)
-            v.core = &ArrayObject_AsStruct(ctx, v.owned)->core;
-    }
     if (v.kind == OPD_SCALAR) {
-        pn_scatter_scalar(c->data + start, step, v.scalar, len);
+        pn_nd_fill(&view, v.scalar);
         rc = 0;
     }
     else if (v.kind == OPD_ARRAY) {
-        if (v.core->size != len) {
-            set_size_mismatch(ctx, v.core->size, len);
-        }
-        else if (v.core == c) {
-            /* a[::-1] = a: read everything before writing */
-            double *tmp = (double *)malloc((size_t)len * sizeof(double) + 1);
-            if (tmp == NULL) {
-                HPyErr_NoMemory(ctx);
-            }
-            else {
-                memcpy(tmp, c->data, (size_t)len * sizeof(double));
-                pn_scatter(c->data + start, step, tmp, len);
-                free(tmp);
-                rc = 0;
-            }
-        }
-        else {
-            pn_scatter(c->data + start, step, v.core->data, len);
+        if (pn_check_assignable(&view, v.core->ndim, v.core->shape, &e) < 0)
+            raise_err(ctx, &e);
+        else if (pn_nd_assign_safe(&view, v.core, &e) < 0)
+            raise_err(ctx, &e);
+        else
             rc = 0;
-        }
     }
     release(ctx, &v);
     return rc;
@@ -816,21 +1295,46 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
 /* ------------------------------------------------------------------ */
 /* attributes and conversions                                          */
 
-PN_METH(array_tolist, "tolist", HPyFunc_NOARGS)
-static HPy array_tolist_impl(HPyContext *ctx, HPy self)
+/* Nested lists of floats, dimension by dimension. */
+static HPy tolist_dim(HPyContext *ctx, const pn_core *c, int dim,
+                      const char *p)
 {
-    pn_core *c = &ArrayObject_AsStruct(ctx, self)->core;
-    HPyListBuilder b = HPyListBuilder_New(ctx, c->size);
-    for (pn_ssize_t i = 0; i < c->size; i++) {
-        HPy f = HPyFloat_FromDouble(ctx, c->data[i]);
-        if (HPy_IsNull(f)) {
+    pn_ssize_t n = c->shape[dim];
+    HPyListBuilder b = HPyListBuilder_New(ctx, n);
+    for (pn_ssize_t i = 0; i < n; i++, p += c->strides[dim]) {
+        HPy item = dim + 1 == c->ndim
+                       ? HPyFloat_FromDouble(ctx, *(const double *)p)
+                       : tolist_dim(ctx, c, dim + 1, p);
+        if (HPy_IsNull(item)) {
             HPyListBuilder_Cancel(ctx, b);
             return HPy_NULL;
         }
-        HPyListBuilder_Set(ctx, b, i, f);
-        HPy_Close(ctx, f);
+        HPyListBuilder_Set(ctx, b, i, item);
+        HPy_Close(ctx, item);
     }
     return HPyListBuilder_Build(ctx, b);
+}
+
+PN_METH(array_tolist, "tolist", HPyFunc_NOARGS)
+static HPy array_tolist_impl(HPyContext *ctx, HPy self)
+{
+    pn_core *c = CORE(ctx, self);
+    return tolist_dim(ctx, c, 0, (const char *)c->data);
+}
+
+static HPy ssize_tuple(HPyContext *ctx, int n, const pn_ssize_t *values)
+{
+    HPy items[PN_MAXDIMS];
+    HPy res = HPy_NULL;
+    int i;
+    for (i = 0; i < n; i++)
+        if (HPy_IsNull(items[i] = HPyLong_FromSsize_t(ctx, values[i])))
+            goto done;
+    res = HPyTuple_FromArray(ctx, items, n);
+done:
+    while (--i >= 0)
+        HPy_Close(ctx, items[i]);
+    return res;
 }
 
 /* Read-only attributes get a setter that raises: without one, assigning
@@ -856,24 +1360,27 @@ static int readonly_set(HPyContext *ctx, const char *name)
 PN_READONLY(array_size, "size")
 static HPy array_size_get(HPyContext *ctx, HPy self, void *closure)
 {
-    return HPyLong_FromSsize_t(ctx, ArrayObject_AsStruct(ctx, self)->core.size);
+    return HPyLong_FromSsize_t(ctx, CORE(ctx, self)->size);
 }
 
 PN_READONLY(array_shape, "shape")
 static HPy array_shape_get(HPyContext *ctx, HPy self, void *closure)
 {
-    HPy n = HPyLong_FromSsize_t(ctx, ArrayObject_AsStruct(ctx, self)->core.size);
-    if (HPy_IsNull(n))
-        return HPy_NULL;
-    HPy res = HPyTuple_FromArray(ctx, &n, 1);
-    HPy_Close(ctx, n);
-    return res;
+    pn_core *c = CORE(ctx, self);
+    return ssize_tuple(ctx, c->ndim, c->shape);
+}
+
+PN_READONLY(array_strides, "strides")
+static HPy array_strides_get(HPyContext *ctx, HPy self, void *closure)
+{
+    pn_core *c = CORE(ctx, self);
+    return ssize_tuple(ctx, c->ndim, c->strides);
 }
 
 PN_READONLY(array_ndim, "ndim")
 static HPy array_ndim_get(HPyContext *ctx, HPy self, void *closure)
 {
-    return HPyLong_FromLong(ctx, 1);
+    return HPyLong_FromLong(ctx, CORE(ctx, self)->ndim);
 }
 
 PN_READONLY(array_dtype, "dtype")
@@ -884,27 +1391,28 @@ static HPy array_dtype_get(HPyContext *ctx, HPy self, void *closure)
     return PN_GLOBAL_LOAD(ctx, g_hook_dtype);
 }
 
-/* numpy's array interface (version 3): lets numpy share the buffer even
+/* numpy's array interface (version 3): lets numpy share the memory even
  * where the buffer protocol is not available. */
 PN_READONLY(array_interface, "__array_interface__")
 static HPy array_interface_get(HPyContext *ctx, HPy self, void *closure)
 {
-    pn_core *c = &ArrayObject_AsStruct(ctx, self)->core;
+    pn_core *c = CORE(ctx, self);
     HPy d = HPyDict_New(ctx);
-    HPy n = HPyLong_FromSsize_t(ctx, c->size);
+    HPy shape = ssize_tuple(ctx, c->ndim, c->shape);
+    HPy strides = ssize_tuple(ctx, c->ndim, c->strides);
     HPy ptr = HPyLong_FromSize_t(ctx, (size_t)(uintptr_t)c->data);
     HPy typestr = HPyUnicode_FromString(ctx, "<f8");
     HPy version = HPyLong_FromLong(ctx, 3);
-    HPy shape = HPy_NULL, data = HPy_NULL;
+    HPy data = HPy_NULL;
     HPy res = HPy_NULL;
-    if (HPy_IsNull(d) || HPy_IsNull(n) || HPy_IsNull(ptr) ||
-        HPy_IsNull(typestr) || HPy_IsNull(version))
+    if (HPy_IsNull(d) || HPy_IsNull(shape) || HPy_IsNull(strides) ||
+        HPy_IsNull(ptr) || HPy_IsNull(typestr) || HPy_IsNull(version))
         goto done;
     HPy pair[2] = {ptr, ctx->h_False};   /* (address, read-only flag) */
-    shape = HPyTuple_FromArray(ctx, &n, 1);
     data = HPyTuple_FromArray(ctx, pair, 2);
-    if (HPy_IsNull(shape) || HPy_IsNull(data) ||
+    if (HPy_IsNull(data) ||
         HPy_SetItem_s(ctx, d, "shape", shape) < 0 ||
+        HPy_SetItem_s(ctx, d, "strides", strides) < 0 ||
         HPy_SetItem_s(ctx, d, "typestr", typestr) < 0 ||
         HPy_SetItem_s(ctx, d, "data", data) < 0 ||
         HPy_SetItem_s(ctx, d, "version", version) < 0)
@@ -912,7 +1420,7 @@ static HPy array_interface_get(HPyContext *ctx, HPy self, void *closure)
     res = HPy_Dup(ctx, d);
 done:
     {
-        HPy all[] = {d, n, ptr, typestr, version, shape, data};
+        HPy all[] = {d, shape, strides, ptr, typestr, version, data};
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
             if (!HPy_IsNull(all[i]))
                 HPy_Close(ctx, all[i]);
@@ -921,22 +1429,27 @@ done:
 }
 
 /* Buffer export: memoryview(a) and numpy.asarray(a) share a's memory.
- * The storage never moves or resizes, so no export counting is needed. */
+ * shape/strides point into the array object, which the view keeps alive;
+ * the storage never moves or resizes, so no export counting is needed. */
 PN_SLOT(array_getbuffer, HPy_bf_getbuffer)
 static int array_getbuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view,
                                 int flags)
 {
-    pn_core *c = &ArrayObject_AsStruct(ctx, self)->core;
+    pn_core *c = CORE(ctx, self);
+    if ((flags & PN_BUF_STRIDES) != PN_BUF_STRIDES && !(c->flags & PN_CONTIG)) {
+        HPyErr_SetString(ctx, ctx->h_BufferError, "ndarray is not contiguous");
+        return -1;
+    }
     view->buf = c->data;
     view->obj = HPy_Dup(ctx, self);
-    view->len = c->size * (pn_ssize_t)sizeof(double);
+    view->len = c->size * PN_ITEM;
     view->itemsize = sizeof(double);
     view->readonly = 0;
-    view->ndim = 1;
+    view->ndim = c->ndim;
     view->format = (flags & PN_BUF_FORMAT) ? (char *)"d" : NULL;
-    view->shape = (flags & PN_BUF_ND) ? &c->size : NULL;
+    view->shape = (flags & PN_BUF_ND) ? (HPy_ssize_t *)c->shape : NULL;
     view->strides = ((flags & PN_BUF_STRIDES) == PN_BUF_STRIDES)
-                        ? (HPy_ssize_t *)pn_contiguous_strides : NULL;
+                        ? (HPy_ssize_t *)c->strides : NULL;
     view->suboffsets = NULL;
     view->internal = NULL;
     return 0;
@@ -986,10 +1499,8 @@ static HPy array_setattr_impl(HPyContext *ctx, HPy self, PN_VARARGS)
 PN_SLOT(array_new, HPy_tp_new)
 static HPy array_new_impl(HPyContext *ctx, HPy type, PN_NEWARGS)
 {
-    HPyErr_SetString(ctx, ctx->h_TypeError,
-                     "use piconumpy.array(), zeros(), empty()... to create "
-                     "arrays");
-    return HPy_NULL;
+    return raise_type(ctx, "use piconumpy.array(), zeros(), empty()... to "
+                           "create arrays");
 }
 
 static HPyDef *array_defines[] = {
@@ -998,14 +1509,14 @@ static HPyDef *array_defines[] = {
     &array_sub, &array_isub, &array_rsub,
     &array_mul, &array_imul, &array_rmul,
     &array_div, &array_idiv, &array_rdiv,
-    &array_pow, &array_rpow,
+    &array_pow, &array_rpow, &array_matmul, &array_rmatmul,
     &array_neg, &array_pos, &array_abs,
     &array_len, &array_mp_len, &array_item,
     &array_subscript, &array_ass_subscript,
     &array_repr, &array_str, &array_getbuffer,
-    &array_tolist, &array_copy, &array_sum, &array_min, &array_max,
-    &array_mean, &array_dot,
-    &array_size, &array_shape, &array_ndim, &array_dtype, &array_interface,
+    &array_tolist, &array_copy,
+    &array_size, &array_shape, &array_strides, &array_ndim, &array_dtype,
+    &array_interface,
     PN_SETATTR_DEF
     NULL,
 };
@@ -1018,14 +1529,15 @@ static HPyType_Spec array_spec = {
     .doc = "piconumpy float64 array (create with piconumpy.array())",
 };
 
-/* The subtype for arrays with a malloc'd buffer (see new_array). */
-static HPyDef *array_big_defines[] = {&array_destroy, NULL};
+/* The subtype for arrays with a malloc'd buffer and for views (see
+ * new_owner_of): frees its data, keeps its base alive. */
+static HPyDef *heap_defines[] = {&array_destroy, &array_traverse, NULL};
 
-static HPyType_Spec array_big_spec = {
+static HPyType_Spec heap_spec = {
     .name = "piconumpy.ndarray",
     .basicsize = sizeof(ArrayObject),
-    .flags = HPy_TPFLAGS_DEFAULT,
-    .defines = array_big_defines,
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
+    .defines = heap_defines,
     .doc = "piconumpy float64 array (create with piconumpy.array())",
 };
 
@@ -1038,47 +1550,16 @@ static HPy mod_array_impl(HPyContext *ctx, HPy mod, HPy obj)
     return array_from_object(ctx, obj);
 }
 
-/* A size argument: an int, an __index__ object or a 1-tuple of those. */
-static int parse_size(HPyContext *ctx, HPy obj, pn_ssize_t *n)
+static HPy filled(HPyContext *ctx, HPy shape_obj, int do_fill, double v)
 {
-    HPy item = HPy_NULL;
-    if (HPyTuple_Check(ctx, obj)) {
-        if (HPy_Length(ctx, obj) != 1) {
-            HPyErr_SetString(ctx, ctx->h_ValueError,
-                             "only 1-D shapes are supported");
-            return -1;
-        }
-        item = HPy_GetItem_i(ctx, obj, 0);
-        if (HPy_IsNull(item))
-            return -1;
-        obj = item;
-    }
-    HPy idx = HPy_Index(ctx, obj);
-    if (!HPy_IsNull(item))
-        HPy_Close(ctx, item);
-    if (HPy_IsNull(idx))
-        return -1;
-    *n = HPyLong_AsSsize_t(ctx, idx);
-    HPy_Close(ctx, idx);
-    if (*n == -1 && HPyErr_Occurred(ctx)) {
-        if (!HPyErr_ExceptionMatches(ctx, ctx->h_OverflowError))
-            return -1;
-        HPyErr_Clear(ctx);
-        HPyErr_SetString(ctx, ctx->h_ValueError, "array size is too large");
-        return -1;
-    }
-    return 0;
-}
-
-static HPy filled(HPyContext *ctx, HPy size, int do_fill, double v)
-{
-    pn_ssize_t n;
+    int nd;
+    pn_ssize_t shape[PN_MAXDIMS];
     pn_core *c;
-    if (parse_size(ctx, size, &n) < 0)
+    if (parse_shape(ctx, shape_obj, &nd, shape) < 0)
         return HPy_NULL;
-    HPy res = new_array(ctx, n, &c);
+    HPy res = new_owner(ctx, nd, shape, &c);
     if (!HPy_IsNull(res) && do_fill)
-        pn_fill(c->data, v, n);
+        pn_fill(c->data, v, c->size);
     return res;
 }
 
@@ -1103,10 +1584,8 @@ static HPy mod_ones_impl(HPyContext *ctx, HPy mod, HPy n)
 PN_METH(mod_full, "full", HPyFunc_VARARGS)
 static HPy mod_full_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
 {
-    if (nargs != 2) {
-        HPyErr_SetString(ctx, ctx->h_TypeError, "full() takes 2 arguments");
-        return HPy_NULL;
-    }
+    if (nargs != 2)
+        return raise_type(ctx, "full() takes 2 arguments");
     double v = as_double(ctx, args[1]);
     if (v == -1.0 && HPyErr_Occurred(ctx))
         return HPy_NULL;
@@ -1117,11 +1596,9 @@ PN_METH(mod_arange, "arange", HPyFunc_VARARGS)
 static HPy mod_arange_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
 {
     double v[3] = {0.0, 0.0, 1.0};   /* start, stop, step */
-    if (nargs < 1 || nargs > 3) {
-        HPyErr_SetString(ctx, ctx->h_TypeError,
-                         "arange() takes 1 to 3 arguments");
-        return HPy_NULL;
-    }
+    pn_err e;
+    if (nargs < 1 || nargs > 3)
+        return raise_type(ctx, "arange() takes 1 to 3 arguments");
     for (pn_ssize_t i = 0; i < (pn_ssize_t)nargs; i++) {
         double x = as_double(ctx, args[i]);
         if (x == -1.0 && HPyErr_Occurred(ctx))
@@ -1129,13 +1606,12 @@ static HPy mod_arange_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
         v[nargs == 1 ? 1 : i] = x;
     }
     pn_ssize_t n;
-    pn_status st = pn_arange_length(v[0], v[1], v[2], &n);
-    if (st != PN_OK) {
-        set_status_error(ctx, st);
+    if (pn_arange_length(v[0], v[1], v[2], &n, &e) < 0) {
+        raise_err(ctx, &e);
         return HPy_NULL;
     }
     pn_core *c;
-    HPy res = new_array(ctx, n, &c);
+    HPy res = new_1d(ctx, n, &c);
     if (!HPy_IsNull(res))
         pn_arange(c->data, v[0], v[2], n);
     return res;
@@ -1144,22 +1620,22 @@ static HPy mod_arange_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
 PN_METH(mod_linspace, "linspace", HPyFunc_VARARGS)
 static HPy mod_linspace_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
 {
-    if (nargs != 3) {
-        HPyErr_SetString(ctx, ctx->h_TypeError,
-                         "linspace() takes 3 arguments (start, stop, num)");
-        return HPy_NULL;
-    }
+    if (nargs != 3)
+        return raise_type(ctx, "linspace() takes 3 arguments (start, stop, num)");
     double a = as_double(ctx, args[0]);
     if (a == -1.0 && HPyErr_Occurred(ctx))
         return HPy_NULL;
     double b = as_double(ctx, args[1]);
     if (b == -1.0 && HPyErr_Occurred(ctx))
         return HPy_NULL;
+    int nd;
     pn_ssize_t n;
-    if (parse_size(ctx, args[2], &n) < 0)
+    if (parse_shape(ctx, args[2], &nd, &n) < 0)
         return HPy_NULL;
+    if (nd != 1)
+        return raise_type(ctx, "linspace: num must be an integer");
     pn_core *c;
-    HPy res = new_array(ctx, n, &c);
+    HPy res = new_1d(ctx, n, &c);
     if (!HPy_IsNull(res))
         pn_linspace(c->data, a, b, n);
     return res;
@@ -1170,10 +1646,8 @@ static HPy mod_linspace_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
 PN_METH(mod_setup, "_setup", HPyFunc_VARARGS)
 static HPy mod_setup_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
 {
-    if (nargs != 5) {
-        HPyErr_SetString(ctx, ctx->h_TypeError, "_setup() takes 5 arguments");
-        return HPy_NULL;
-    }
+    if (nargs != 5)
+        return raise_type(ctx, "_setup() takes 5 arguments");
     PN_GLOBAL_STORE(ctx, g_hook_repr, args[0]);
     PN_GLOBAL_STORE(ctx, g_hook_str, args[1]);
     PN_GLOBAL_STORE(ctx, g_hook_coerce, args[2]);
@@ -1187,6 +1661,17 @@ static HPy mod_setup_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
 /* ------------------------------------------------------------------ */
 /* module                                                              */
 
+static int store_builtin(HPyContext *ctx, HPy builtins, const char *name,
+                         pn_global *g)
+{
+    HPy h = HPy_GetAttr_s(ctx, builtins, name);
+    if (HPy_IsNull(h))
+        return -1;
+    PN_GLOBAL_STORE(ctx, *g, h);
+    HPy_Close(ctx, h);
+    return 0;
+}
+
 static int module_exec(HPyContext *ctx, HPy m)
 {
     HPy type = HPyType_FromSpec(ctx, &array_spec, NULL);
@@ -1194,28 +1679,25 @@ static int module_exec(HPyContext *ctx, HPy m)
         return -1;
     PN_GLOBAL_STORE(ctx, g_array_type, type);
     HPyType_SpecParam params[] = {{HPyType_SpecParam_Base, type}, {0}};
-    HPy big = HPyType_FromSpec(ctx, &array_big_spec, params);
-    int rc = HPy_IsNull(big) ? -1 : HPy_SetAttr_s(ctx, m, "ndarray", type);
+    HPy heap = HPyType_FromSpec(ctx, &heap_spec, params);
+    int rc = HPy_IsNull(heap) ? -1 : HPy_SetAttr_s(ctx, m, "ndarray", type);
     HPy_Close(ctx, type);
-    if (!HPy_IsNull(big)) {
+    if (!HPy_IsNull(heap)) {
         if (rc == 0)
-            PN_GLOBAL_STORE(ctx, g_array_big_type, big);
-        HPy_Close(ctx, big);
+            PN_GLOBAL_STORE(ctx, g_heap_type, heap);
+        HPy_Close(ctx, heap);
     }
     if (rc < 0)
         return -1;
     HPy builtins = HPyImport_ImportModule(ctx, "builtins");
     if (HPy_IsNull(builtins))
         return -1;
-    HPy slice = HPy_GetAttr_s(ctx, builtins, "slice");
+    rc = store_builtin(ctx, builtins, "slice", &g_slice_type) |
+         store_builtin(ctx, builtins, "Ellipsis", &g_ellipsis);
     HPy_Close(ctx, builtins);
-    if (HPy_IsNull(slice))
-        return -1;
-    PN_GLOBAL_STORE(ctx, g_slice_type, slice);
-    HPy_Close(ctx, slice);
     hooks_ready = 0;
     pressure_enabled = 0;
-    return 0;
+    return rc ? -1 : 0;
 }
 
 PN_DECLARE_MODULE_EXEC(module_exec)
@@ -1225,15 +1707,16 @@ static HPyDef *module_defines[] = {
     &mod_linspace,
     &mod_sin, &mod_cos, &mod_tan, &mod_exp, &mod_log, &mod_sqrt,
     &mod_absolute,
-    &mod_sum, &mod_min, &mod_max, &mod_mean, &mod_dot,
+    &mod_unary, &mod_reduce, &mod_matmul, &mod_solve, &mod_det, &mod_inv,
+    &mod_reshape, &mod_transpose,
     &mod_setup,
     PN_MODULE_EXEC_DEF
     NULL,
 };
 
 static HPyGlobal *module_globals[] = PN_GLOBALS_ARRAY(
-    &g_array_type, &g_array_big_type, &g_slice_type, &g_hook_repr, &g_hook_str, &g_hook_coerce,
-    &g_hook_dtype, &g_hook_pressure);
+    &g_array_type, &g_heap_type, &g_slice_type, &g_ellipsis, &g_hook_repr,
+    &g_hook_str, &g_hook_coerce, &g_hook_dtype, &g_hook_pressure);
 
 PN_MODULE(PN_MODNAME, "piconumpy array type, HPy implementation",
           module_defines, module_globals, module_exec)

@@ -1,12 +1,19 @@
-/* array_core.h -- the array's storage and the index arithmetic, shared by
- * both C sources.  No Python API here: the CPython and HPy sources wrap
- * these helpers and turn their error codes into Python exceptions.
+/* array_core.h -- the N-D array's storage, shapes, strides, broadcasting,
+ * indexing and the N-D loops, shared by both C sources.  No Python API
+ * here: the CPython and HPy sources parse Python objects into the plain C
+ * descriptions used below and turn pn_err into Python exceptions.
+ *
+ * Layout rules (numpy's): element (i0, i1, ...) lives at
+ * (char *)data + i0*strides[0] + i1*strides[1] + ...; strides are in bytes.
  */
 #ifndef PICONUMPY_ARRAY_CORE_H
 #define PICONUMPY_ARRAY_CORE_H
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <math.h>
 #include "kernels.h"
 
@@ -14,6 +21,9 @@
  * object: no malloc/free per temporary, which is what dominates the tiny
  * arrays of ODE right-hand sides (4-8 components). */
 #define PN_INLINE_CAPACITY 8
+/* numpy allows 64; 8 keeps every array object small (shape and strides
+ * live inside it) and covers scientific use */
+#define PN_MAXDIMS 8
 
 /* Buffers at least this large are reported to PyPy's GC as memory pressure
  * (it cannot see malloc'd memory and would otherwise collect too late). */
@@ -21,52 +31,280 @@
 
 /* Largest element count we accept: n * 8 bytes must fit in a pn_ssize_t. */
 #define PN_MAX_SIZE ((pn_ssize_t)(PTRDIFF_MAX / (pn_ssize_t)sizeof(double)))
+#define PN_ITEM ((pn_ssize_t)sizeof(double))
+
+enum {
+    PN_OWNDATA = 1,   /* data is inline_buf or malloc'd by this array */
+    PN_CONTIG = 2,    /* C-contiguous: the fast 1-D kernels apply */
+    PN_FRESH = 4,     /* data newly malloc'd (not reused from the cache) */
+};
 
 typedef struct {
-    pn_ssize_t size;
-    double *data;        /* points to inline_buf or to a malloc'd block */
+    double *data;        /* first element */
+    pn_ssize_t size;     /* number of elements */
+    int ndim;
+    int flags;
+    pn_ssize_t shape[PN_MAXDIMS];
+    pn_ssize_t strides[PN_MAXDIMS];   /* bytes */
     double inline_buf[PN_INLINE_CAPACITY];
 } pn_core;
 
+/* ---- errors ----------------------------------------------------------- */
+
 typedef enum {
     PN_OK = 0,
-    PN_ERR_NEGATIVE_SIZE,   /* ValueError */
-    PN_ERR_NO_MEMORY,       /* MemoryError */
-    PN_ERR_ZERO_STEP,       /* ValueError */
-    PN_ERR_BAD_RANGE,       /* ValueError: non-finite arange bounds */
+    PN_ERR_VALUE,      /* ValueError */
+    PN_ERR_NO_MEMORY,  /* MemoryError */
+    PN_ERR_INDEX,      /* IndexError */
+    PN_ERR_TYPE,       /* TypeError */
+    PN_ERR_AXIS,       /* piconumpy AxisError (ValueError + IndexError) */
 } pn_status;
 
-/* Allocate storage for n doubles (contents uninitialised). */
-static inline pn_status pn_core_alloc(pn_core *c, pn_ssize_t n)
+typedef struct {
+    pn_status status;
+    char msg[240];
+} pn_err;
+
+static int pn_fail(pn_err *e, pn_status st, const char *fmt, ...)
 {
-    c->size = 0;
+    va_list ap;
+    e->status = st;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* "(2,3)" -- numpy's style in broadcast errors */
+static void pn_format_shape(char *buf, size_t len, int ndim,
+                            const pn_ssize_t *shape)
+{
+    size_t used = 0;
+    used += (size_t)snprintf(buf, len, "(");
+    for (int i = 0; i < ndim && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, i ? ",%zd" : "%zd",
+                                 (ssize_t)shape[i]);
+    if (used < len)
+        used += (size_t)snprintf(buf + used, len - used,
+                                 ndim == 1 ? ",)" : ")");
+}
+
+/* Error texts shared by both C sources (the pure-Python backend uses the
+ * same wording; tests match on it). */
+#define PN_MSG_SIZE_MISMATCH \
+    "operands could not be broadcast together with sizes %zd and %zd"
+#define PN_MSG_NEGATIVE_SIZE "negative dimensions are not allowed"
+#define PN_MSG_ZERO_STEP "slice step cannot be zero"
+#define PN_MSG_ARANGE_ZERO_STEP "arange: step must not be zero"
+#define PN_MSG_BAD_RANGE "arange: bounds must be finite"
+#define PN_MSG_INDEX_RANGE "index out of range for array"
+#define PN_MSG_INDEX_TYPE \
+    "only integers, slices (`:`), ellipsis (`...`) and None are valid indices"
+#define PN_MSG_EMPTY_REDUCTION \
+    "zero-size array to reduction operation %s which has no identity"
+#define PN_MSG_NO_DELETE "cannot delete array elements"
+
+/* ---- storage ------------------------------------------------------------ */
+
+static inline void pn_set_contiguous_strides(pn_core *c)
+{
+    pn_ssize_t s = PN_ITEM;
+    for (int i = c->ndim - 1; i >= 0; i--) {
+        c->strides[i] = s;
+        s *= c->shape[i] ? c->shape[i] : 1;
+    }
+}
+
+static inline int pn_is_contiguous(const pn_core *c)
+{
+    pn_ssize_t s = PN_ITEM;
+    for (int i = c->ndim - 1; i >= 0; i--) {
+        if (c->shape[i] != 1 && c->strides[i] != s)
+            return c->size == 0;
+        s *= c->shape[i];
+    }
+    return 1;
+}
+
+static inline void pn_update_flags(pn_core *c)
+{
+    c->flags = (c->flags & ~PN_CONTIG) | (pn_is_contiguous(c) ? PN_CONTIG : 0);
+}
+
+/* Product of a shape with overflow and sign checks. */
+static int pn_shape_size(int ndim, const pn_ssize_t *shape, pn_ssize_t *size,
+                         pn_err *e)
+{
+    pn_ssize_t n = 1;
+    int zero = 0;
+    if (ndim > PN_MAXDIMS)
+        return pn_fail(e, PN_ERR_VALUE,
+                       "maximum supported dimension for an ndarray is %d, "
+                       "found %d", PN_MAXDIMS, ndim);
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return pn_fail(e, PN_ERR_VALUE, PN_MSG_NEGATIVE_SIZE);
+        if (shape[i] == 0)
+            zero = 1;
+        else if (n > PN_MAX_SIZE / shape[i])
+            return pn_fail(e, PN_ERR_NO_MEMORY,
+                           "array is too big; `arr.size * arr.dtype.itemsize` "
+                           "is larger than the maximum possible size");
+        else
+            n *= shape[i];
+    }
+    *size = zero ? 0 : n;
+    return 0;
+}
+
+/* ---- large-buffer cache --------------------------------------------------
+ * Expressions on big arrays ((a + b) * c) free and re-allocate same-sized
+ * temporaries all the time; glibc serves them with mmap/munmap, so every
+ * temporary pays its page faults again (numpy loses up to 7x on the Laplace
+ * stencil to this).  Freed buffers >= PN_CACHE_MIN_BYTES are kept (bounded
+ * count and bytes) and handed back for an allocation of the same size. */
+#define PN_CACHE_SLOTS 16
+#define PN_CACHE_MIN_BYTES ((size_t)64 * 1024)
+#define PN_CACHE_MAX_BYTES ((size_t)256 * 1024 * 1024)
+
+static struct {
+    void *p[PN_CACHE_SLOTS];
+    size_t nbytes[PN_CACHE_SLOTS];
+    size_t total;
+} pn_cache;
+
+static void *pn_buffer_alloc(size_t nbytes, int *fresh)
+{
+    if (nbytes >= PN_CACHE_MIN_BYTES) {
+        for (int i = 0; i < PN_CACHE_SLOTS; i++) {
+            if (pn_cache.p[i] != NULL && pn_cache.nbytes[i] == nbytes) {
+                void *p = pn_cache.p[i];
+                pn_cache.p[i] = NULL;
+                pn_cache.total -= nbytes;
+                *fresh = 0;
+                return p;
+            }
+        }
+    }
+    *fresh = 1;
+    return malloc(nbytes);
+}
+
+static void pn_buffer_free(void *p, size_t nbytes)
+{
+    if (nbytes >= PN_CACHE_MIN_BYTES &&
+        pn_cache.total + nbytes <= PN_CACHE_MAX_BYTES) {
+        for (int i = 0; i < PN_CACHE_SLOTS; i++) {
+            if (pn_cache.p[i] == NULL) {
+                pn_cache.p[i] = p;
+                pn_cache.nbytes[i] = nbytes;
+                pn_cache.total += nbytes;
+                return;
+            }
+        }
+    }
+    free(p);
+}
+
+/* A new C-contiguous owner of the given shape (contents uninitialised). */
+static int pn_core_alloc_shape(pn_core *c, int ndim, const pn_ssize_t *shape,
+                               pn_err *e)
+{
+    pn_ssize_t n = 0;
     c->data = c->inline_buf;
-    if (n < 0)
-        return PN_ERR_NEGATIVE_SIZE;
-    if (n > PN_MAX_SIZE)
-        return PN_ERR_NO_MEMORY;
+    c->size = 0;
+    c->ndim = 0;
+    c->flags = PN_OWNDATA | PN_CONTIG;
+    if (ndim == 1 && shape[0] >= 0 && shape[0] <= PN_INLINE_CAPACITY) {
+        /* the tiny 1-D temporaries of ODE code: nothing to check */
+        c->size = shape[0];
+        c->ndim = 1;
+        c->shape[0] = shape[0];
+        c->strides[0] = PN_ITEM;
+        return 0;
+    }
+    if (pn_shape_size(ndim, shape, &n, e) < 0)
+        return -1;
     if (n > PN_INLINE_CAPACITY) {
-        double *p = (double *)malloc((size_t)n * sizeof(double));
+        int fresh;
+        double *p = (double *)pn_buffer_alloc((size_t)n * sizeof(double), &fresh);
+        if (fresh)
+            c->flags |= PN_FRESH;
         if (p == NULL)
-            return PN_ERR_NO_MEMORY;
+            return pn_fail(e, PN_ERR_NO_MEMORY, "cannot allocate %zd bytes",
+                           (ssize_t)(n * PN_ITEM));
         c->data = p;
     }
     c->size = n;
-    return PN_OK;
+    c->ndim = ndim;
+    memcpy(c->shape, shape, (size_t)ndim * sizeof(pn_ssize_t));
+    pn_set_contiguous_strides(c);
+    return 0;
+}
+
+static inline int pn_core_alloc(pn_core *c, pn_ssize_t n, pn_err *e)
+{
+    return pn_core_alloc_shape(c, 1, &n, e);
+}
+
+static inline int pn_core_is_heap(const pn_core *c)
+{
+    return (c->flags & PN_OWNDATA) && c->data != c->inline_buf;
 }
 
 static inline void pn_core_free(pn_core *c)
 {
-    if (c->data != c->inline_buf)
-        free(c->data);
+    if (pn_core_is_heap(c))
+        pn_buffer_free(c->data, (size_t)c->size * sizeof(double));
     c->data = c->inline_buf;
     c->size = 0;
 }
 
+/* Only new memory is reported: a buffer reused from the cache adds none. */
 static inline int pn_core_needs_pressure(const pn_core *c)
 {
-    return c->size * (pn_ssize_t)sizeof(double) >= PN_PRESSURE_THRESHOLD;
+    return (c->flags & PN_FRESH) && c->size * PN_ITEM >= PN_PRESSURE_THRESHOLD;
 }
+
+/* A view: same data, its own shape/strides, no ownership. */
+static inline void pn_core_view_of(pn_core *v, const pn_core *src)
+{
+    v->data = src->data;
+    v->size = src->size;
+    v->ndim = src->ndim;
+    v->flags = src->flags & ~PN_OWNDATA;
+    memcpy(v->shape, src->shape, (size_t)src->ndim * sizeof(pn_ssize_t));
+    memcpy(v->strides, src->strides, (size_t)src->ndim * sizeof(pn_ssize_t));
+}
+
+/* The memory span [lo, hi) that c's elements touch (for overlap tests). */
+static void pn_extent(const pn_core *c, const char **lo, const char **hi)
+{
+    const char *a = (const char *)c->data, *b = a;
+    if (c->size == 0) {
+        *lo = *hi = a;
+        return;
+    }
+    for (int i = 0; i < c->ndim; i++) {
+        pn_ssize_t span = (c->shape[i] - 1) * c->strides[i];
+        if (span < 0)
+            a += span;
+        else
+            b += span;
+    }
+    *lo = a;
+    *hi = b + PN_ITEM;
+}
+
+static int pn_may_overlap(const pn_core *x, const pn_core *y)
+{
+    const char *xl, *xh, *yl, *yh;
+    pn_extent(x, &xl, &xh);
+    pn_extent(y, &yl, &yh);
+    return xl < yh && yl < xh;
+}
+
+/* ---- 1-D helpers kept from the 1-D design ------------------------------ */
 
 /* Python-style index normalisation; returns -1 when out of range. */
 static inline pn_ssize_t pn_normalize_index(pn_ssize_t i, pn_ssize_t n)
@@ -108,10 +346,6 @@ static inline pn_ssize_t pn_slice_adjust(pn_ssize_t n, pn_ssize_t *start,
     return 0;
 }
 
-/* Strides of a 1-D contiguous float64 buffer: static, because a buffer
- * view may outlive the struct the exporter filled in (HPy trampolines). */
-static const pn_ssize_t pn_contiguous_strides[1] = {sizeof(double)};
-
 /* Defaults for omitted slice bounds (PY_SSIZE_T_MAX-like sentinels that
  * pn_slice_adjust clamps). */
 #define PN_SLICE_START_DEFAULT(step) ((step) < 0 ? PTRDIFF_MAX : 0)
@@ -119,40 +353,553 @@ static const pn_ssize_t pn_contiguous_strides[1] = {sizeof(double)};
 
 /* Number of elements of arange(start, stop, step), numpy's rule:
  * ceil((stop - start) / step), at least 0. */
-static inline pn_status pn_arange_length(double start, double stop,
-                                         double step, pn_ssize_t *n)
+static int pn_arange_length(double start, double stop, double step,
+                            pn_ssize_t *n, pn_err *e)
 {
     if (step == 0.0)
-        return PN_ERR_ZERO_STEP;
+        return pn_fail(e, PN_ERR_VALUE, PN_MSG_ARANGE_ZERO_STEP);
     const double span = stop - start;
     double len = ceil(span / step);
     if (len != len || isinf(len))
-        return PN_ERR_BAD_RANGE;
+        return pn_fail(e, PN_ERR_VALUE, PN_MSG_BAD_RANGE);
     if (len == 0.0 && span != 0.0)   /* span/step underflowed: numpy gives 1 */
         len = signbit(span / step) ? 0.0 : 1.0;
     if (len <= 0.0) {
         *n = 0;
-        return PN_OK;
+        return 0;
     }
     if (len > (double)PN_MAX_SIZE)
-        return PN_ERR_NO_MEMORY;
+        return pn_fail(e, PN_ERR_NO_MEMORY, "arange: too many elements");
     *n = (pn_ssize_t)len;
-    return PN_OK;
+    return 0;
 }
 
-/* Error texts shared by both C sources (the pure-Python backend uses the
- * same wording; tests match on it). */
-#define PN_MSG_SIZE_MISMATCH \
-    "operands could not be broadcast together with sizes %zd and %zd"
-#define PN_MSG_NEGATIVE_SIZE "negative dimensions are not allowed"
-#define PN_MSG_ZERO_STEP "slice step cannot be zero"
-#define PN_MSG_ARANGE_ZERO_STEP "arange: step must not be zero"
-#define PN_MSG_BAD_RANGE "arange: bounds must be finite"
-#define PN_MSG_INDEX_RANGE "index out of range for array"
-#define PN_MSG_INDEX_TYPE \
-    "only integers and slices (`:`) are valid indices"
-#define PN_MSG_EMPTY_REDUCTION \
-    "zero-size array to reduction operation %s which has no identity"
-#define PN_MSG_NO_DELETE "cannot delete array elements"
+/* ---- broadcasting ------------------------------------------------------ */
+
+/* out_shape = broadcast(a_shape, b_shape); numpy's message on mismatch. */
+static int pn_broadcast_shapes(int nda, const pn_ssize_t *sa, int ndb,
+                               const pn_ssize_t *sb, int *nd, pn_ssize_t *out,
+                               pn_err *e)
+{
+    int n = nda > ndb ? nda : ndb;
+    for (int i = 0; i < n; i++) {
+        pn_ssize_t x = i < n - nda ? 1 : sa[i - (n - nda)];
+        pn_ssize_t y = i < n - ndb ? 1 : sb[i - (n - ndb)];
+        if (x != y && x != 1 && y != 1) {
+            char s1[160], s2[160];
+            if (nda == 1 && ndb == 1)
+                return pn_fail(e, PN_ERR_VALUE, PN_MSG_SIZE_MISMATCH,
+                               (ssize_t)sa[0], (ssize_t)sb[0]);
+            pn_format_shape(s1, sizeof(s1), nda, sa);
+            pn_format_shape(s2, sizeof(s2), ndb, sb);
+            return pn_fail(e, PN_ERR_VALUE,
+                           "operands could not be broadcast together with "
+                           "shapes %s %s", s1, s2);
+        }
+        out[i] = x == 1 ? y : x;
+    }
+    *nd = n;
+    return 0;
+}
+
+/* Strides of c seen with shape (nd, shape): 0 on broadcast dimensions. */
+static void pn_broadcast_strides(const pn_core *c, int nd,
+                                 const pn_ssize_t *shape, pn_ssize_t *strides)
+{
+    int off = nd - c->ndim;
+    for (int i = 0; i < nd; i++) {
+        if (i < off || (c->shape[i - off] == 1 && shape[i] != 1))
+            strides[i] = 0;
+        else
+            strides[i] = c->strides[i - off];
+    }
+}
+
+/* Can src be written into dst's shape (numpy's assignment rule)? */
+static int pn_check_assignable(const pn_core *dst, int nds,
+                               const pn_ssize_t *src_shape, pn_err *e)
+{
+    int nd;
+    pn_ssize_t shape[PN_MAXDIMS + 1];
+    if (nds > PN_MAXDIMS)
+        return pn_fail(e, PN_ERR_VALUE, "too many dimensions");
+    if (pn_broadcast_shapes(dst->ndim, dst->shape, nds, src_shape, &nd, shape,
+                            e) < 0 ||
+        nd != dst->ndim || memcmp(shape, dst->shape, (size_t)nd *
+                                  sizeof(pn_ssize_t)) != 0) {
+        char s1[160], s2[160];
+        pn_format_shape(s1, sizeof(s1), nds, src_shape);
+        pn_format_shape(s2, sizeof(s2), dst->ndim, dst->shape);
+        if (nds == 1 && dst->ndim == 1)
+            return pn_fail(e, PN_ERR_VALUE, PN_MSG_SIZE_MISMATCH,
+                           (ssize_t)src_shape[0], (ssize_t)dst->shape[0]);
+        return pn_fail(e, PN_ERR_VALUE,
+                       "could not broadcast input array from shape %s into "
+                       "shape %s", s1, s2);
+    }
+    return 0;
+}
+
+/* ---- the N-D loop ------------------------------------------------------- */
+
+/* Calls f on the innermost dimension for every position of the outer ones.
+ * Up to three operands (out, a, b); strides in bytes, 0 = broadcast. */
+typedef void (*pn_inner_fn)(char *o, pn_ssize_t os, const char *a,
+                            pn_ssize_t as, const char *b, pn_ssize_t bs,
+                            pn_ssize_t n, const void *arg);
+
+/* Merge adjacent dimensions that are contiguous for every operand, so a
+ * contiguous 500x500 block runs as one 250000-element loop. */
+static int pn_coalesce(int nd, pn_ssize_t *shape, pn_ssize_t *s0,
+                       pn_ssize_t *s1, pn_ssize_t *s2)
+{
+    int j = 0;
+    for (int i = 1; i < nd; i++) {
+        if (s0[j] == s0[i] * shape[i] && s1[j] == s1[i] * shape[i] &&
+            s2[j] == s2[i] * shape[i]) {
+            shape[j] *= shape[i];
+            s0[j] = s0[i];
+            s1[j] = s1[i];
+            s2[j] = s2[i];
+        }
+        else {
+            j++;
+            shape[j] = shape[i];
+            s0[j] = s0[i];
+            s1[j] = s1[i];
+            s2[j] = s2[i];
+        }
+    }
+    return nd ? j + 1 : 0;
+}
+
+static void pn_iterate(int nd, const pn_ssize_t *shape_in, char *o,
+                       const pn_ssize_t *os_in, const char *a,
+                       const pn_ssize_t *as_in, const char *b,
+                       const pn_ssize_t *bs_in, pn_inner_fn f, const void *arg)
+{
+    pn_ssize_t shape[PN_MAXDIMS + 1], os[PN_MAXDIMS + 1], as[PN_MAXDIMS + 1],
+        bs[PN_MAXDIMS + 1], idx[PN_MAXDIMS + 1];
+    for (int i = 0; i < nd; i++) {
+        shape[i] = shape_in[i];
+        if (shape[i] == 0)
+            return;
+        os[i] = os_in ? os_in[i] : 0;
+        as[i] = as_in ? as_in[i] : 0;
+        bs[i] = bs_in ? bs_in[i] : 0;
+    }
+    if (nd == 0) {
+        f(o, 0, a, 0, b, 0, 1, arg);
+        return;
+    }
+    nd = pn_coalesce(nd, shape, os, as, bs);
+    const int last = nd - 1;
+    for (int i = 0; i < last; i++)
+        idx[i] = 0;
+    for (;;) {
+        f(o, os[last], a, as[last], b, bs[last], shape[last], arg);
+        int d = last - 1;
+        for (; d >= 0; d--) {
+            o += os[d];
+            a += as[d];
+            b += bs[d];
+            if (++idx[d] < shape[d])
+                break;
+            o -= os[d] * shape[d];
+            a -= as[d] * shape[d];
+            b -= bs[d] * shape[d];
+            idx[d] = 0;
+        }
+        if (d < 0)
+            return;
+    }
+}
+
+/* ---- element-wise drivers ------------------------------------------------ */
+
+/* out = a OP b; out has the broadcast shape; a or b may be a scalar
+ * (core NULL, value in *scalar). */
+static void pn_inner_binop(char *o, pn_ssize_t os, const char *a,
+                           pn_ssize_t as, const char *b, pn_ssize_t bs,
+                           pn_ssize_t n, const void *arg)
+{
+    pn_binop_strided((const pn_binop *)arg, (double *)o, os, (const double *)a,
+                     as, (const double *)b, bs, n);
+}
+
+static void pn_nd_binop(const pn_binop *op, pn_core *out, const pn_core *a,
+                        const double *sa, const pn_core *b, const double *sb)
+{
+    pn_ssize_t as[PN_MAXDIMS], bs[PN_MAXDIMS];
+    if (a && b && (a->flags & b->flags & out->flags & PN_CONTIG) &&
+        a->size == out->size && b->size == out->size) {
+        op->vv(out->data, a->data, b->data, out->size);
+        return;
+    }
+    if (a && !b && (a->flags & out->flags & PN_CONTIG) && a->size == out->size) {
+        op->vs(out->data, a->data, *sb, out->size);
+        return;
+    }
+    if (!a && b && (b->flags & out->flags & PN_CONTIG) && b->size == out->size) {
+        op->sv(out->data, *sa, b->data, out->size);
+        return;
+    }
+    if (a)
+        pn_broadcast_strides(a, out->ndim, out->shape, as);
+    else
+        memset(as, 0, sizeof(as));
+    if (b)
+        pn_broadcast_strides(b, out->ndim, out->shape, bs);
+    else
+        memset(bs, 0, sizeof(bs));
+    pn_iterate(out->ndim, out->shape, (char *)out->data, out->strides,
+               (const char *)(a ? a->data : sa), as,
+               (const char *)(b ? b->data : sb), bs, pn_inner_binop, op);
+}
+
+static void pn_inner_unary(char *o, pn_ssize_t os, const char *a,
+                           pn_ssize_t as, const char *b, pn_ssize_t bs,
+                           pn_ssize_t n, const void *arg)
+{
+    pn_kernel_unary k = *(const pn_kernel_unary *)arg;
+    if (os == PN_ITEM && as == PN_ITEM) {
+        k((double *)o, (const double *)a, n);
+        return;
+    }
+    for (pn_ssize_t i = 0; i < n; i++) {   /* one element at a time */
+        k((double *)(o + i * os), (const double *)(a + i * as), 1);
+    }
+}
+
+/* out = k(a), same shapes (or a broadcast into out). */
+static void pn_nd_unary(pn_kernel_unary k, pn_core *out, const pn_core *a)
+{
+    pn_ssize_t as[PN_MAXDIMS];
+    if ((a->flags & out->flags & PN_CONTIG) && a->size == out->size) {
+        k(out->data, a->data, out->size);
+        return;
+    }
+    pn_broadcast_strides(a, out->ndim, out->shape, as);
+    pn_iterate(out->ndim, out->shape, (char *)out->data, out->strides,
+               (const char *)a->data, as, NULL, NULL, pn_inner_unary, &k);
+}
+
+static void pn_inner_copy(char *o, pn_ssize_t os, const char *a, pn_ssize_t as,
+                          const char *b, pn_ssize_t bs, pn_ssize_t n,
+                          const void *arg)
+{
+    if (os == PN_ITEM && as == PN_ITEM) {
+        memmove(o, a, (size_t)n * sizeof(double));
+        return;
+    }
+    for (pn_ssize_t i = 0; i < n; i++)
+        *(double *)(o + i * os) = *(const double *)(a + i * as);
+}
+
+/* dst[...] = src (broadcast).  Overlapping memory is handled by the caller
+ * (pn_nd_assign_safe). */
+static void pn_nd_assign(pn_core *dst, const pn_core *src)
+{
+    pn_ssize_t ss[PN_MAXDIMS];
+    pn_broadcast_strides(src, dst->ndim, dst->shape, ss);
+    pn_iterate(dst->ndim, dst->shape, (char *)dst->data, dst->strides,
+               (const char *)src->data, ss, NULL, NULL, pn_inner_copy, NULL);
+}
+
+static void pn_nd_fill(pn_core *dst, double v)
+{
+    pn_ssize_t zero[PN_MAXDIMS] = {0};
+    if (dst->flags & PN_CONTIG) {
+        pn_fill(dst->data, v, dst->size);
+        return;
+    }
+    pn_iterate(dst->ndim, dst->shape, (char *)dst->data, dst->strides,
+               (const char *)&v, zero, NULL, NULL, pn_inner_copy, NULL);
+}
+
+/* Copy c's elements in C order into the contiguous buffer out. */
+static void pn_to_contiguous(double *out, const pn_core *c)
+{
+    pn_core dst;
+    if (c->flags & PN_CONTIG) {
+        memcpy(out, c->data, (size_t)c->size * sizeof(double));
+        return;
+    }
+    dst.data = out;
+    dst.size = c->size;
+    dst.ndim = c->ndim;
+    dst.flags = PN_CONTIG;
+    memcpy(dst.shape, c->shape, (size_t)c->ndim * sizeof(pn_ssize_t));
+    pn_set_contiguous_strides(&dst);
+    pn_nd_assign(&dst, c);
+}
+
+/* dst[...] = src where they may share memory (a[::-1] = a, u[1:] = u[:-1]):
+ * read src into a temporary first. */
+static int pn_nd_assign_safe(pn_core *dst, const pn_core *src, pn_err *e)
+{
+    if (!pn_may_overlap(dst, src)) {
+        pn_nd_assign(dst, src);
+        return 0;
+    }
+    pn_core tmp;
+    if (pn_core_alloc_shape(&tmp, src->ndim, src->shape, e) < 0)
+        return -1;
+    pn_to_contiguous(tmp.data, src);
+    pn_nd_assign(dst, &tmp);
+    pn_core_free(&tmp);
+    return 0;
+}
+
+/* ---- indexing ---------------------------------------------------------- */
+
+typedef enum { PN_IDX_INT, PN_IDX_SLICE, PN_IDX_NEWAXIS, PN_IDX_ELLIPSIS } pn_idx_kind;
+
+/* One item of an index tuple, as parsed from Python by the glue code.
+ * Slices carry raw bounds (None already replaced by PN_SLICE_*_DEFAULT). */
+typedef struct {
+    pn_idx_kind kind;
+    pn_ssize_t start, stop, step;   /* INT uses start */
+} pn_index_item;
+
+/* view = src[items]: basic indexing only, always a view (ndim 0 when every
+ * dimension got an integer: the caller then returns *view->data). */
+static int pn_index_view(const pn_core *src, const pn_index_item *items,
+                         int nitems, pn_core *view, pn_err *e)
+{
+    int consumed = 0, ellipsis = -1, nd = 0;
+    for (int i = 0; i < nitems; i++) {
+        if (items[i].kind == PN_IDX_INT || items[i].kind == PN_IDX_SLICE)
+            consumed++;
+        else if (items[i].kind == PN_IDX_ELLIPSIS) {
+            if (ellipsis >= 0)
+                return pn_fail(e, PN_ERR_INDEX,
+                               "an index can only have a single ellipsis "
+                               "('...')");
+            ellipsis = i;
+        }
+    }
+    if (consumed > src->ndim)
+        return pn_fail(e, PN_ERR_INDEX,
+                       "too many indices for array: array is %d-dimensional, "
+                       "but %d were indexed", src->ndim, consumed);
+    char *data = (char *)src->data;
+    int dim = 0;   /* next source dimension */
+    for (int i = 0; i < nitems; i++) {
+        const pn_index_item *it = &items[i];
+        if (it->kind == PN_IDX_ELLIPSIS) {
+            int skip = src->ndim - consumed;
+            for (int k = 0; k < skip; k++, dim++) {
+                if (nd >= PN_MAXDIMS)
+                    goto too_many;
+                view->shape[nd] = src->shape[dim];
+                view->strides[nd++] = src->strides[dim];
+            }
+        }
+        else if (it->kind == PN_IDX_NEWAXIS) {
+            if (nd >= PN_MAXDIMS)
+                goto too_many;
+            view->shape[nd] = 1;
+            view->strides[nd++] = 0;
+        }
+        else if (it->kind == PN_IDX_INT) {
+            pn_ssize_t k = pn_normalize_index(it->start, src->shape[dim]);
+            if (k < 0)
+                return pn_fail(e, PN_ERR_INDEX,
+                               "index %zd is out of bounds for axis %d with "
+                               "size %zd", (ssize_t)it->start, dim,
+                               (ssize_t)src->shape[dim]);
+            data += k * src->strides[dim];
+            dim++;
+        }
+        else {
+            pn_ssize_t start = it->start, stop = it->stop, step = it->step;
+            if (step == 0)
+                return pn_fail(e, PN_ERR_VALUE, PN_MSG_ZERO_STEP);
+            if (step == PTRDIFF_MIN)   /* -step must not overflow */
+                step = -PTRDIFF_MAX;
+            pn_ssize_t len = pn_slice_adjust(src->shape[dim], &start, &stop,
+                                             step);
+            if (nd >= PN_MAXDIMS)
+                goto too_many;
+            if (len > 0)
+                data += start * src->strides[dim];
+            view->shape[nd] = len;
+            view->strides[nd++] = src->strides[dim] * step;
+            dim++;
+        }
+    }
+    for (; dim < src->ndim; dim++) {   /* implicit trailing ':' */
+        if (nd >= PN_MAXDIMS)
+            goto too_many;
+        view->shape[nd] = src->shape[dim];
+        view->strides[nd++] = src->strides[dim];
+    }
+    view->ndim = nd;
+    view->data = (double *)data;
+    view->flags = 0;
+    pn_shape_size(nd, view->shape, &view->size, e);
+    pn_update_flags(view);
+    return 0;
+too_many:
+    return pn_fail(e, PN_ERR_INDEX, "too many dimensions (at most %d)",
+                   PN_MAXDIMS);
+}
+
+/* ---- reshape / transpose -------------------------------------------------- */
+
+/* Resolve one -1 in shape against size; numpy's messages. */
+static int pn_resolve_shape(pn_ssize_t size, int nd, pn_ssize_t *shape,
+                            const pn_core *src, pn_err *e)
+{
+    int unknown = -1;
+    pn_ssize_t known = 1;
+    if (nd > PN_MAXDIMS)
+        return pn_fail(e, PN_ERR_VALUE, "too many dimensions (at most %d)",
+                       PN_MAXDIMS);
+    for (int i = 0; i < nd; i++) {
+        if (shape[i] == -1) {
+            if (unknown >= 0)
+                return pn_fail(e, PN_ERR_VALUE,
+                               "can only specify one unknown dimension");
+            unknown = i;
+        }
+        else if (shape[i] < 0)
+            return pn_fail(e, PN_ERR_VALUE, PN_MSG_NEGATIVE_SIZE);
+        else
+            known *= shape[i];
+    }
+    if (unknown >= 0 && known != 0 && size % known == 0)
+        shape[unknown] = size / known;
+    else if (unknown >= 0 || known != size) {
+        char s[160];
+        if (unknown >= 0)
+            shape[unknown] = -1;
+        pn_format_shape(s, sizeof(s), nd, shape);
+        return pn_fail(e, PN_ERR_VALUE,
+                       "cannot reshape array of size %zd into shape %s",
+                       (ssize_t)size, s);
+    }
+    (void)src;
+    return 0;
+}
+
+/* view with a new shape when src is contiguous; returns 1 if a copy is
+ * needed instead (the caller copies into a new contiguous array). */
+static int pn_reshape_view(const pn_core *src, int nd, const pn_ssize_t *shape,
+                           pn_core *view)
+{
+    if (!(src->flags & PN_CONTIG))
+        return 1;
+    view->data = src->data;
+    view->size = src->size;
+    view->ndim = nd;
+    view->flags = PN_CONTIG;
+    memcpy(view->shape, shape, (size_t)nd * sizeof(pn_ssize_t));
+    pn_set_contiguous_strides(view);
+    return 0;
+}
+
+/* view = src.transpose(axes); axes NULL reverses them. */
+static int pn_transpose_view(const pn_core *src, const int *axes, pn_core *view,
+                             pn_err *e)
+{
+    int seen[PN_MAXDIMS] = {0};
+    for (int i = 0; i < src->ndim; i++) {
+        int ax = axes ? axes[i] : src->ndim - 1 - i;
+        if (ax < 0)
+            ax += src->ndim;
+        if (ax < 0 || ax >= src->ndim)
+            return pn_fail(e, PN_ERR_AXIS,
+                           "axis %d is out of bounds for array of dimension %d",
+                           axes ? axes[i] : ax, src->ndim);
+        if (seen[ax]++)
+            return pn_fail(e, PN_ERR_VALUE, "repeated axis in transpose");
+        view->shape[i] = src->shape[ax];
+        view->strides[i] = src->strides[ax];
+    }
+    view->data = src->data;
+    view->size = src->size;
+    view->ndim = src->ndim;
+    view->flags = 0;
+    pn_update_flags(view);
+    return 0;
+}
+
+/* ---- reductions ------------------------------------------------------------ */
+
+typedef enum {
+    PN_RED_SUM, PN_RED_PROD, PN_RED_MIN, PN_RED_MAX, PN_RED_ARGMIN,
+    PN_RED_ARGMAX, PN_RED_NANMIN, PN_RED_NANMAX, PN_RED_NANSUM, PN_RED_MEAN,
+    PN_RED_COUNT
+} pn_reduction;
+
+static const char *const pn_reduction_names[PN_RED_COUNT] = {
+    "sum", "prod", "minimum", "maximum", "argmin", "argmax", "fmin", "fmax",
+    "nansum", "mean"};
+
+static inline int pn_reduction_needs_elements(pn_reduction k)
+{
+    return k == PN_RED_MIN || k == PN_RED_MAX || k == PN_RED_ARGMIN ||
+           k == PN_RED_ARGMAX || k == PN_RED_NANMIN || k == PN_RED_NANMAX;
+}
+
+/* Reduce n contiguous values (n >= 1 for the kinds that need elements). */
+static double pn_reduce_lane(pn_reduction k, const double *x, pn_ssize_t n)
+{
+    switch (k) {
+    case PN_RED_SUM: return pn_sum(x, n);
+    case PN_RED_PROD: return pn_prod(x, n);
+    case PN_RED_MIN: return pn_min(x, n);
+    case PN_RED_MAX: return pn_max(x, n);
+    case PN_RED_ARGMIN: return (double)pn_argmin(x, n);
+    case PN_RED_ARGMAX: return (double)pn_argmax(x, n);
+    case PN_RED_NANMIN: return pn_nanmin(x, n);
+    case PN_RED_NANMAX: return pn_nanmax(x, n);
+    case PN_RED_NANSUM: return pn_nansum(x, n);
+    default: return n ? pn_sum(x, n) / (double)n : NAN;
+    }
+}
+
+/* Reduce along `axis` into out (shape of c without axis, C-contiguous).
+ * work: a scratch buffer of c->shape[axis] doubles. */
+static void pn_reduce_axis(pn_reduction k, const pn_core *c, int axis,
+                           double *out, double *work)
+{
+    pn_ssize_t shape[PN_MAXDIMS], strides[PN_MAXDIMS], idx[PN_MAXDIMS];
+    int nd = 0;
+    for (int i = 0; i < c->ndim; i++) {
+        if (i == axis)
+            continue;
+        shape[nd] = c->shape[i];
+        strides[nd++] = c->strides[i];
+    }
+    const pn_ssize_t n = c->shape[axis], s = c->strides[axis];
+    pn_ssize_t total = 1;
+    for (int i = 0; i < nd; i++) {
+        total *= shape[i];
+        idx[i] = 0;
+    }
+    const char *base = (const char *)c->data;
+    for (pn_ssize_t o = 0; o < total; o++) {
+        const double *lane;
+        if (s == PN_ITEM) {
+            lane = (const double *)base;
+        }
+        else {
+            for (pn_ssize_t j = 0; j < n; j++)
+                work[j] = *(const double *)(base + j * s);
+            lane = work;
+        }
+        out[o] = pn_reduce_lane(k, lane, n);
+        for (int d = nd - 1; d >= 0; d--) {   /* next outer position */
+            base += strides[d];
+            if (++idx[d] < shape[d])
+                break;
+            base -= strides[d] * shape[d];
+            idx[d] = 0;
+        }
+    }
+}
 
 #endif /* PICONUMPY_ARRAY_CORE_H */

@@ -170,18 +170,57 @@ typedef void (*pn_kernel_vs)(double *, const double *, double, pn_ssize_t);
 typedef void (*pn_kernel_sv)(double *, double, const double *, pn_ssize_t);
 typedef void (*pn_kernel_unary)(double *, const double *, pn_ssize_t);
 
-/* the three variants of one binary operator */
+static inline double pn_add_el(double x, double y) { return x + y; }
+static inline double pn_sub_el(double x, double y) { return x - y; }
+static inline double pn_mul_el(double x, double y) { return x * y; }
+static inline double pn_div_el(double x, double y) { return x / y; }
+static inline double pn_pow_el(double x, double y)
+{
+    double r;
+    pn_pow_vs(&r, &x, y, 1);   /* same shortcuts as the vector kernel */
+    return r;
+}
+
+/* the variants of one binary operator: contiguous vv/vs/sv, and one element
+ * for strided (transposed, stepped) operands */
 typedef struct {
     pn_kernel_vv vv;
     pn_kernel_vs vs;
     pn_kernel_sv sv;
+    double (*el)(double, double);
 } pn_binop;
 
-static const pn_binop PN_OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv};
-static const pn_binop PN_OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv};
-static const pn_binop PN_OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv};
-static const pn_binop PN_OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv};
-static const pn_binop PN_OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv};
+static const pn_binop PN_OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv, pn_add_el};
+static const pn_binop PN_OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv, pn_sub_el};
+static const pn_binop PN_OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv, pn_mul_el};
+static const pn_binop PN_OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv, pn_div_el};
+static const pn_binop PN_OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv, pn_pow_el};
+
+/* One row of a binary operation with byte strides (0: broadcast value). */
+static inline void pn_binop_strided(const pn_binop *op, double *o, pn_ssize_t os,
+                                    const double *a, pn_ssize_t as,
+                                    const double *b, pn_ssize_t bs, pn_ssize_t n)
+{
+    const pn_ssize_t item = (pn_ssize_t)sizeof(double);
+    if (os == item) {
+        if (as == item && bs == item) {
+            op->vv(o, a, b, n);
+            return;
+        }
+        if (as == item && bs == 0) {
+            op->vs(o, a, *b, n);
+            return;
+        }
+        if (as == 0 && bs == item) {
+            op->sv(o, *a, b, n);
+            return;
+        }
+    }
+    for (pn_ssize_t i = 0; i < n; i++)
+        *(double *)((char *)o + i * os) =
+            op->el(*(const double *)((const char *)a + i * as),
+                   *(const double *)((const char *)b + i * bs));
+}
 
 static inline void pn_copy(double *out, const double *a, pn_ssize_t n)
 {
@@ -254,6 +293,77 @@ static inline double pn_max(const double *a, pn_ssize_t n)
         m = x > m ? x : m;
     }
     return has_nan ? NAN : m;
+}
+
+static inline double pn_prod(const double *a, pn_ssize_t n)
+{
+    double r[4] = {1., 1., 1., 1.};
+    pn_ssize_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int j = 0; j < 4; j++)
+            r[j] *= a[i + j];
+    double p = (r[0] * r[1]) * (r[2] * r[3]);
+    for (; i < n; i++)
+        p *= a[i];
+    return p;
+}
+
+/* NaN-ignoring variants: NaNs count as absent (nansum of all-NaN is 0;
+ * nanmin/nanmax of all-NaN is NaN, numpy also warns). */
+static inline double pn_nansum(const double *a, pn_ssize_t n)
+{
+    double r[4] = {0., 0., 0., 0.};
+    pn_ssize_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int j = 0; j < 4; j++)
+            r[j] += a[i + j] == a[i + j] ? a[i + j] : 0.0;
+    double s = (r[0] + r[1]) + (r[2] + r[3]);
+    for (; i < n; i++)
+        s += a[i] == a[i] ? a[i] : 0.0;
+    return s;
+}
+
+static inline double pn_nanmin(const double *a, pn_ssize_t n)
+{
+    double m = NAN;
+    for (pn_ssize_t i = 0; i < n; i++)
+        if (a[i] < m || m != m)
+            m = a[i] == a[i] ? a[i] : m;
+    return m;
+}
+
+static inline double pn_nanmax(const double *a, pn_ssize_t n)
+{
+    double m = NAN;
+    for (pn_ssize_t i = 0; i < n; i++)
+        if (a[i] > m || m != m)
+            m = a[i] == a[i] ? a[i] : m;
+    return m;
+}
+
+/* argmin/argmax as numpy: the first NaN wins, else the first extremum. */
+static inline pn_ssize_t pn_argmin(const double *a, pn_ssize_t n)
+{
+    pn_ssize_t best = 0;
+    for (pn_ssize_t i = 0; i < n; i++) {
+        if (a[i] != a[i])
+            return i;
+        if (a[i] < a[best])
+            best = i;
+    }
+    return best;
+}
+
+static inline pn_ssize_t pn_argmax(const double *a, pn_ssize_t n)
+{
+    pn_ssize_t best = 0;
+    for (pn_ssize_t i = 0; i < n; i++) {
+        if (a[i] != a[i])
+            return i;
+        if (a[i] > a[best])
+            best = i;
+    }
+    return best;
 }
 
 #endif /* PICONUMPY_KERNELS_H */

@@ -8,15 +8,26 @@ gives bit-identical answers; IEEE special values (inf, nan) are produced
 where Python's float operations would raise.
 
 No buffer is exported: ``memoryview(a)`` raises TypeError.
+
+This backend is 1-D only: N-D shapes and nested input raise
+NotImplementedError.  It takes the same keyword forms as the N-D backends
+for 1-D data (``sum(a, axis=0, keepdims=True)``, ``sin(a, out=b)``,
+``a.reshape(-1)``, ``a.T``...); having no views, reshape/transpose/ravel
+return copies, as slicing does.
 """
 
 import builtins as _builtins
 import math as _math
 import sys as _sys
+import types as _types
 from array import array as _typed_array
 from operator import index as _index
 
 from ._coerce import to_float_source as _to_float_source
+from ._ndapi import (
+    REDUCTIONS as _REDUCTIONS, AxisError, LinAlgError,
+    _is_scalar, _method_shape, _reduction_axis, _shape_tuple, _transpose_axes,
+)
 from ._dtype import float64 as _float64
 from ._format import array_repr as _array_repr, array_str as _array_str
 
@@ -24,6 +35,8 @@ __all__ = [
     "ndarray", "array", "empty", "zeros", "ones", "full", "arange",
     "linspace", "sin", "cos", "tan", "exp", "log", "sqrt", "absolute", "abs",
     "sum", "min", "max", "mean", "dot",
+    "prod", "argmin", "argmax", "nanmin", "nanmax", "nansum", "reshape",
+    "transpose", "ravel", "matmul", "eye", "linalg", "AxisError",
 ]
 
 # This module defines sum/min/max/abs: keep the builtins under other names.
@@ -47,6 +60,17 @@ _MSG_INDEX_RANGE = "index out of range for array"
 _MSG_INDEX_TYPE = "only integers and slices (`:`) are valid indices"
 _MSG_EMPTY_REDUCTION = "zero-size array to reduction operation %s which has no identity"
 _MSG_NO_DELETE = "cannot delete array elements"
+_MSG_1D_ONLY = (
+    "piconumpy's pure-Python backend is 1-D only (%s); the C backends "
+    "(cpython, hpy, hpy_universal) support N-D arrays"
+)
+# names of the reductions in "zero-size array" errors, as in array_core.h
+_EMPTY_NAMES = ("sum", "prod", "minimum", "maximum", "argmin", "argmax",
+                "fmin", "fmax", "nansum", "mean")
+
+
+def _not_1d(what):
+    raise NotImplementedError(_MSG_1D_ONLY % what)
 
 
 # ---------------------------------------------------------------------------
@@ -67,15 +91,24 @@ def _as_float(x):
 
 
 def _float_list(obj):
-    """A new list of floats from anything array() accepts."""
+    """A new list of floats from anything array() accepts (1-D only)."""
     if isinstance(obj, ndarray):
         return obj._data[:]
-    if not isinstance(obj, (list, tuple)):
-        # iterables and buffers: the rules shared with the C backends
-        obj = _to_float_source(obj)
-        if type(obj) is bytes:
-            return _typed_array("d", obj).tolist()
-    return [x if type(x) is float else _as_float(x) for x in obj]
+    if isinstance(obj, (list, tuple)):
+        try:
+            return [x if type(x) is float else _as_float(x) for x in obj]
+        except TypeError:
+            nested = any(isinstance(x, (list, tuple)) for x in obj)
+        if nested:   # N-D input is refused before its elements are checked
+            _not_1d("got nested sequences")
+    # iterables, buffers, bad elements: the rules shared with the C backends
+    source = _to_float_source(obj)
+    if type(source) is list:
+        return [x if type(x) is float else _as_float(x) for x in source]
+    shape, data = source
+    if len(shape) != 1:
+        _not_1d("got input of shape %r" % (shape,))
+    return _typed_array("d", data).tolist()
 
 
 def _data_of(obj):
@@ -112,18 +145,25 @@ def _check_size(n):
 def _parse_size(n):
     """The element count of empty()/zeros()/...: an int or a (n,) tuple."""
     if isinstance(n, tuple):
-        if len(n) != 1:
-            raise ValueError("only 1-D shapes are supported")
-        n = n[0]
-    if isinstance(n, float) or not hasattr(type(n), "__index__"):
-        raise TypeError(
-            "'%s' object cannot be interpreted as an integer" % type(n).__name__
-        )
-    n = _index(n)
+        dims = [_int_arg(d) for d in n]   # TypeError comes first, as in C
+        if len(dims) != 1:
+            _not_1d("shape %r" % (n,))
+        n = dims[0]
+    else:
+        n = _int_arg(n)
     if not -_sys.maxsize - 1 <= n <= _sys.maxsize:
         raise ValueError("array size is too large")
     _check_size(n)
     return n
+
+
+def _int_arg(n):
+    """An int from an integer argument (floats refused, numpy ints fine)."""
+    if isinstance(n, float) or not hasattr(type(n), "__index__"):
+        raise TypeError(
+            "'%s' object cannot be interpreted as an integer" % type(n).__name__
+        )
+    return _index(n)
 
 
 def _normalize_index(key, n):
@@ -445,6 +485,131 @@ def _extremum(a, pick, name):
     return pick(a)
 
 
+def _min(a):
+    return _extremum(a, _builtin_min, "minimum")
+
+
+def _max(a):
+    return _extremum(a, _builtin_max, "maximum")
+
+
+def _mean(a):
+    return _sum(a) / len(a) if a else _nan
+
+
+def _prod(a):
+    # 4 interleaved products, then the tail: like pn_prod
+    r0 = r1 = r2 = r3 = 1.0
+    n = len(a)
+    i = 0
+    while i + 4 <= n:
+        r0 *= a[i]
+        r1 *= a[i + 1]
+        r2 *= a[i + 2]
+        r3 *= a[i + 3]
+        i += 4
+    p = (r0 * r1) * (r2 * r3)
+    while i < n:
+        p *= a[i]
+        i += 1
+    return p
+
+
+def _nansum(a):
+    # nan counts as 0, 4 accumulators: like pn_nansum
+    r0 = r1 = r2 = r3 = 0.0
+    n = len(a)
+    i = 0
+    while i + 4 <= n:
+        x0, x1, x2, x3 = a[i], a[i + 1], a[i + 2], a[i + 3]
+        r0 += x0 if x0 == x0 else 0.0
+        r1 += x1 if x1 == x1 else 0.0
+        r2 += x2 if x2 == x2 else 0.0
+        r3 += x3 if x3 == x3 else 0.0
+        i += 4
+    s = (r0 + r1) + (r2 + r3)
+    while i < n:
+        x = a[i]
+        s += x if x == x else 0.0
+        i += 1
+    return s
+
+
+def _check_not_empty(a, kind):
+    if not a:
+        raise ValueError(_MSG_EMPTY_REDUCTION % _EMPTY_NAMES[kind])
+
+
+def _nanmin(a):
+    _check_not_empty(a, 6)
+    best = _nan   # stays nan only if every element is nan
+    for x in a:
+        if x < best or best != best:
+            best = x if x == x else best
+    return best
+
+
+def _nanmax(a):
+    _check_not_empty(a, 7)
+    best = _nan
+    for x in a:
+        if x > best or best != best:
+            best = x if x == x else best
+    return best
+
+
+def _argmin(a):
+    # numpy's rule: the first nan wins, else the first smallest
+    _check_not_empty(a, 4)
+    best = 0
+    for i, x in enumerate(a):
+        if x != x:
+            return i
+        if x < a[best]:
+            best = i
+    return best
+
+
+def _argmax(a):
+    _check_not_empty(a, 5)
+    best = 0
+    for i, x in enumerate(a):
+        if x != x:
+            return i
+        if x > a[best]:
+            best = i
+    return best
+
+
+# in the order of _ndapi.REDUCTIONS (the C backends' reduction kinds)
+_REDUCTION_KERNELS = (_sum, _prod, _min, _max, _argmin, _argmax, _nanmin,
+                      _nanmax, _nansum, _mean)
+
+
+def _reduce_1d(kernel, data, kind, axis, keepdims):
+    """A reduction with an axis or keepdims: the rare path."""
+    if axis is not None:
+        _reduction_axis(axis, 1, kind)   # AxisError, TypeError...
+    result = kernel(data)
+    return _wrap([float(result)]) if keepdims else result
+
+
+def _make_reduction(kind):
+    kernel = _REDUCTION_KERNELS[kind]
+
+    def reduction(a, axis=None, keepdims=False):
+        data = a._data if type(a) is ndarray else _data_of(a)
+        if axis is None and not keepdims:
+            return kernel(data)
+        return _reduce_1d(kernel, data, kind, axis, keepdims)
+
+    reduction.__name__ = reduction.__qualname__ = _REDUCTIONS[kind]
+    reduction.__doc__ = (
+        "%s of the elements; axis (None, 0 or -1) and keepdims as numpy's"
+        % _REDUCTIONS[kind])
+    return reduction
+
+
 # ---------------------------------------------------------------------------
 # the array type
 
@@ -634,27 +799,46 @@ class ndarray:
     def __abs__(self):
         return _wrap([_fabs(x) for x in self._data])
 
-    # --- reductions
-
-    def sum(self):
-        return _sum(self._data)
-
-    def min(self):
-        return _extremum(self._data, _builtin_min, "minimum")
-
-    def max(self):
-        return _extremum(self._data, _builtin_max, "maximum")
-
-    def mean(self):
-        a = self._data
-        return _sum(a) / len(a) if a else _nan
+    # --- products (the reductions are set after the class: see below)
 
     def dot(self, other):
-        a = self._data
-        b = _data_of(other)
-        if len(a) != len(b):
-            _size_mismatch(len(a), len(b))
-        return _dot(a, b)
+        return dot(self, other)
+
+    def __matmul__(self, other):
+        b = _operand(other)
+        if type(b) is not list:
+            return NotImplemented   # matmul takes no scalar operand
+        return _dot_1d(self._data, b)
+
+    def __rmatmul__(self, other):
+        a = _operand(other)
+        if type(a) is not list:
+            return NotImplemented
+        return _dot_1d(a, self._data)
+
+    # --- shapes: 1-D only, and copies (this backend has no views)
+
+    @property
+    def strides(self):
+        return (8,)
+
+    @property
+    def T(self):
+        return _wrap(self._data[:])
+
+    def transpose(self, *axes):
+        if axes and not (len(axes) == 1 and axes[0] is None):
+            _transpose_axes(axes[0] if len(axes) == 1 else axes, 1)
+        return _wrap(self._data[:])
+
+    def reshape(self, *shape):
+        return _reshape_1d(self._data, _method_shape(shape))
+
+    def ravel(self):
+        return _wrap(self._data[:])
+
+    def flatten(self):
+        return _wrap(self._data[:])
 
 
 # ---------------------------------------------------------------------------
@@ -730,57 +914,130 @@ def linspace(start, stop, num):
     return _wrap(data)
 
 
-def sin(a):
-    return _wrap(_map_ieee(_math.sin, _safe_sin, _data_of(a)))
+def _elementwise(name, func, safe_func):
+    """The module function for one element-wise operation, with numpy's
+    out= argument."""
+    def function(a, out=None):
+        result = _map_ieee(func, safe_func, _data_of(a))
+        if out is None:
+            return _wrap(result)
+        return _into(out, result, name)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = ("element-wise %s; out: an array of the same size to "
+                        "write the result into (returned)" % name)
+    return function
 
 
-def cos(a):
-    return _wrap(_map_ieee(_math.cos, _safe_cos, _data_of(a)))
+def _into(out, result, name):
+    """Store result in out (whose old list is dropped: there are no views)."""
+    if type(out) is tuple and len(out) == 1:
+        out = out[0]   # numpy also takes out=(array,)
+    if not isinstance(out, ndarray):
+        raise TypeError("out must be a piconumpy array, not %s"
+                        % type(out).__name__)
+    if len(out._data) != len(result):
+        raise ValueError("%s: out has shape (%d,), the result has shape (%d,)"
+                         % (name, len(out._data), len(result)))
+    out._data = result
+    return out
 
 
-def tan(a):
-    return _wrap(_map_ieee(_math.tan, _safe_tan, _data_of(a)))
+sin = _elementwise("sin", _math.sin, _safe_sin)
+cos = _elementwise("cos", _math.cos, _safe_cos)
+tan = _elementwise("tan", _math.tan, _safe_tan)
+exp = _elementwise("exp", _math.exp, _exp)
+log = _elementwise("log", _math.log, _log)
+sqrt = _elementwise("sqrt", _msqrt, _sqrt)
 
 
-def exp(a):
-    return _wrap(_map_ieee(_math.exp, _exp, _data_of(a)))
-
-
-def log(a):
-    return _wrap(_map_ieee(_math.log, _log, _data_of(a)))
-
-
-def sqrt(a):
-    return _wrap(_map_ieee(_msqrt, _sqrt, _data_of(a)))
-
-
-def absolute(a):
-    return _wrap([_fabs(x) for x in _data_of(a)])
+def absolute(a, out=None):
+    """element-wise absolute value; out: as for sin"""
+    result = [_fabs(x) for x in _data_of(a)]
+    if out is None:
+        return _wrap(result)
+    return _into(out, result, "absolute")
 
 
 abs = absolute
 
-
-def sum(a):
-    return _sum(_data_of(a))
-
-
-def min(a):
-    return _extremum(_data_of(a), _builtin_min, "minimum")
-
-
-def max(a):
-    return _extremum(_data_of(a), _builtin_max, "maximum")
+# reductions: module functions, and the same functions as methods
+(sum, prod, min, max, argmin, argmax, nanmin, nanmax, nansum,
+ mean) = [_make_reduction(kind) for kind in range(len(_REDUCTIONS))]
+for _function in (sum, prod, min, max, argmin, argmax, nanmin, nanmax,
+                  nansum, mean):
+    setattr(ndarray, _function.__name__, _function)
+del _function
 
 
-def mean(a):
-    data = _data_of(a)
-    return _sum(data) / len(data) if data else _nan
-
-
-def dot(a, b):
-    x = _data_of(a)
-    y = _data_of(b)
+def _dot_1d(x, y):
     if len(x) != len(y):
         _size_mismatch(len(x), len(y))
     return _dot(x, y)
+
+
+def dot(a, b):
+    """Dot product of two 1-D arrays (a float); a scalar operand scales."""
+    if type(a) is ndarray and type(b) is ndarray:
+        return _dot_1d(a._data, b._data)
+    if _is_scalar(b):
+        if _is_scalar(a):
+            return float(a) * float(b)
+        return _wrap(_mul_vs(_data_of(a), float(b)))
+    if _is_scalar(a):
+        return _wrap(_mul_sv(float(a), _data_of(b)))
+    return _dot_1d(_data_of(a), _data_of(b))
+
+
+def matmul(a, b):
+    """Matrix product; for 1-D operands, the dot product (a float)."""
+    return _dot_1d(_data_of(a), _data_of(b))
+
+
+# ---------------------------------------------------------------------------
+# shapes: 1-D only
+
+def _reshape_1d(data, shape):
+    """A copy of data for a 1-D target shape ((n,) or (-1,))."""
+    if len(shape) != 1:
+        _not_1d("shape %r" % (shape,))
+    n = shape[0]
+    if n < -1:
+        raise ValueError("negative dimensions are not allowed")
+    if n != -1 and n != len(data):
+        raise ValueError("cannot reshape array of size %d into shape (%d,)"
+                         % (len(data), n))
+    return _wrap(data[:])
+
+
+def reshape(a, shape):
+    """a with a new (1-D) shape: a copy."""
+    return _reshape_1d(_data_of(a), _shape_tuple(shape))
+
+
+def transpose(a, axes=None):
+    """a 1-D array is its own transpose: a copy."""
+    data = _float_list(a)
+    if axes is not None:
+        _transpose_axes(axes, 1)
+    return _wrap(data)
+
+
+def ravel(a):
+    """A 1-D copy of a."""
+    return _wrap(_float_list(a))
+
+
+def eye(N, M=None, k=0):
+    _not_1d("eye() makes 2-D arrays")
+
+
+def _no_linalg(*args, **kwargs):
+    _not_1d("linalg works on 2-D arrays")
+
+
+linalg = _types.ModuleType(
+    __name__ + ".linalg",
+    "Linear algebra needs 2-D arrays: not available in this backend.")
+linalg.solve = linalg.inv = linalg.det = _no_linalg
+linalg.LinAlgError = LinAlgError

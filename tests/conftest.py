@@ -62,6 +62,25 @@ def pn(backend_name):
     assert not leaks, "leaked HPy handles: %r" % (leaks,)
 
 
+def _nd_backend_names():
+    # purepy is 1-D only; tests/test_nd.py checks it refuses N-D input
+    return [name for name in BACKEND_NAMES if name != "purepy"]
+
+
+@pytest.fixture(params=_nd_backend_names())
+def nd(request):
+    """A C backend (N-D capable), with leak checks in debug mode."""
+    name = request.param
+    if name != DEBUG:
+        yield _loader.load(name)
+        return
+    module = _loader.load("hpy_universal", debug=True)
+    open_handles = _open_handles_checker()
+    yield module
+    leaks = open_handles()
+    assert not leaks, "leaked HPy handles: %r" % (leaks,)
+
+
 @pytest.fixture
 def np():
     return numpy

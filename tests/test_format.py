@@ -1,4 +1,4 @@
-"""piconumpy._format: numpy-identical repr/str of 1-D float64 arrays.
+"""piconumpy._format: numpy-identical repr/str of float64 arrays.
 
 Expected strings below were produced by numpy 2.x; when numpy is installed
 the formatter is also compared with it directly (summarised arrays only
@@ -9,6 +9,7 @@ import struct
 
 import pytest
 
+from piconumpy._coerce import nest
 from piconumpy._format import array_repr, array_str
 
 inf = float("inf")
@@ -16,13 +17,24 @@ nan = float("nan")
 
 
 class Values:
-    """The formatter only needs .tolist()."""
+    """The formatter only needs .tolist() (and .shape for N-D)."""
 
     def __init__(self, values):
         self.values = list(values)
 
     def tolist(self):
         return list(self.values)
+
+
+class Grid:
+    """Nested values with an explicit shape, like an N-D array."""
+
+    def __init__(self, flat, shape):
+        self.shape = tuple(shape)
+        self.flat = [float(x) for x in flat]
+
+    def tolist(self):
+        return nest(self.flat, self.shape)
 
 
 CASES = [
@@ -150,3 +162,115 @@ def test_numpy_summarised(np):
     for values in _random_arrays([1001, 1500], 20):
         _compare_with_numpy(np, values)
     _compare_with_numpy(np, [inf] * 1001)
+
+
+# ---------------------------------------------------------------------------
+# N-D arrays (expected strings from numpy 2.4)
+
+def _cube(n):
+    return [float(i) ** 3 for i in range(n)]
+
+
+ND_CASES = [
+    ([0.0, 0.25, 0.5, 0.75, 1.0, 1.25], (2, 3),
+     "array([[0.  , 0.25, 0.5 ],\n"
+     "       [0.75, 1.  , 1.25]])",
+     "[[0.   0.25 0.5 ]\n"
+     " [0.75 1.   1.25]]"),
+    ([float(i) for i in range(8)], (2, 2, 2),
+     "array([[[0., 1.],\n"
+     "        [2., 3.]],\n"
+     "\n"
+     "       [[4., 5.],\n"
+     "        [6., 7.]]])",
+     "[[[0. 1.]\n"
+     "  [2. 3.]]\n"
+     "\n"
+     " [[4. 5.]\n"
+     "  [6. 7.]]]"),
+    ([], (0, 3), "array([], shape=(0, 3), dtype=float64)", "[]"),
+    ([], (2, 0, 1), "array([], shape=(2, 0, 1), dtype=float64)", "[]"),
+    ([1e-5, 1.0, nan, -inf], (2, 2),
+     "array([[1.e-05, 1.e+00],\n"
+     "       [   nan,   -inf]])",
+     "[[1.e-05 1.e+00]\n"
+     " [   nan   -inf]]"),
+    ([5.0], (1, 1, 1), "array([[[5.]]])", "[[[5.]]]"),
+    (_cube(24), (2, 3, 4),
+     "array([[[0.0000e+00, 1.0000e+00, 8.0000e+00, 2.7000e+01],\n"
+     "        [6.4000e+01, 1.2500e+02, 2.1600e+02, 3.4300e+02],\n"
+     "        [5.1200e+02, 7.2900e+02, 1.0000e+03, 1.3310e+03]],\n"
+     "\n"
+     "       [[1.7280e+03, 2.1970e+03, 2.7440e+03, 3.3750e+03],\n"
+     "        [4.0960e+03, 4.9130e+03, 5.8320e+03, 6.8590e+03],\n"
+     "        [8.0000e+03, 9.2610e+03, 1.0648e+04, 1.2167e+04]]])",
+     "[[[0.0000e+00 1.0000e+00 8.0000e+00 2.7000e+01]\n"
+     "  [6.4000e+01 1.2500e+02 2.1600e+02 3.4300e+02]\n"
+     "  [5.1200e+02 7.2900e+02 1.0000e+03 1.3310e+03]]\n"
+     "\n"
+     " [[1.7280e+03 2.1970e+03 2.7440e+03 3.3750e+03]\n"
+     "  [4.0960e+03 4.9130e+03 5.8320e+03 6.8590e+03]\n"
+     "  [8.0000e+03 9.2610e+03 1.0648e+04 1.2167e+04]]]"),
+]
+
+
+@pytest.mark.parametrize("flat,shape,expected_repr,expected_str", ND_CASES)
+def test_nd_known_cases(flat, shape, expected_repr, expected_str):
+    assert array_repr(Grid(flat, shape)) == expected_repr
+    assert array_str(Grid(flat, shape)) == expected_str
+
+
+def test_nd_summarised():
+    a = Grid(range(2000), (2, 10, 100))
+    text = array_repr(a)
+    lines = text.splitlines()
+    assert lines[0] == (
+        "array([[[0.000e+00, 1.000e+00, 2.000e+00, ..., 9.700e+01, 9.800e+01,")
+    assert lines[1] == "         9.900e+01],"
+    assert lines[6] == "        ...,"
+    assert "" in lines  # blank line between the two 10x100 blocks
+    assert lines[-1] == "         1.999e+03]]], shape=(2, 10, 100))"
+    assert array_str(a).splitlines()[3] == "  ..."
+    # only the 3 + 3 edge rows and columns are shown, on every axis
+    assert text.count("...") == 2 * 7
+
+
+def test_one_column_and_one_row_layouts():
+    assert array_repr(Grid([1, 2, 3], (3, 1))) == (
+        "array([[1.],\n       [2.],\n       [3.]])")
+    assert array_str(Grid([1, 2, 3], (1, 3))) == "[[1. 2. 3.]]"
+
+
+def test_shapeless_nested_input_is_measured():
+    # objects without .shape: the nesting of tolist() gives it
+    assert array_repr(Values([[1.0, 2.0], [3.0, 4.0]])) == (
+        "array([[1., 2.],\n       [3., 4.]])")
+
+
+def test_nd_against_numpy(np):
+    if np is None:
+        return
+    rng = random.Random(99)
+    shapes = [(2, 3), (3, 2, 2), (1, 1), (1, 5), (5, 1), (0, 3), (3, 0),
+              (2, 0, 2), (2, 2, 2, 2), (10, 10), (4, 30), (30, 4), (3, 3, 9),
+              (6, 7, 8), (2, 3, 4, 5), (1, 1, 1, 1, 1, 1, 1, 1), (12, 1, 13)]
+    for shape in shapes:
+        for values in _random_arrays([int(np.prod(shape))], 6,
+                                     seed=rng.random()):
+            x = np.array(values, dtype=float).reshape(shape)
+            for v in (x, x.T):
+                a = Grid(v.ravel().tolist(), v.shape)
+                assert array_repr(a) == repr(v), (shape, values)
+                assert array_str(a) == str(v), (shape, values)
+
+
+def test_nd_summarised_against_numpy(np):
+    if np is None or _numpy_version(np) < (2, 2):
+        return
+    for shape in [(2, 1001), (1001, 2), (11, 11, 11), (7, 7, 7, 7),
+                  (3, 3, 200), (2000, 1), (40, 30)]:
+        for values in _random_arrays([int(np.prod(shape))], 2):
+            x = np.array(values, dtype=float).reshape(shape)
+            a = Grid(values, shape)
+            assert array_repr(a) == repr(x), shape
+            assert array_str(a) == str(x), shape
