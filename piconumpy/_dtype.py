@@ -66,3 +66,10 @@ class Float64DType:
 
 
 float64 = Float64DType()
+
+
+def check_float64(dtype):
+    """The dtype argument of constructors: piconumpy arrays are float64 only,
+    so accept the ways numpy code names float64 and refuse the others."""
+    if dtype is not None and dtype is not float and not (float64 == dtype):
+        raise TypeError("piconumpy arrays are float64 only, not %r" % (dtype,))

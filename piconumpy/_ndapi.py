@@ -14,6 +14,8 @@ on its ``ndarray`` type (the base class only: subclasses inherit them).
 import operator
 import types
 
+from ._dtype import check_float64 as _check_dtype
+
 REDUCTIONS = ("sum", "prod", "min", "max", "argmin", "argmax", "nanmin",
               "nanmax", "nansum", "mean")
 UNARY = ("sin", "cos", "tan", "exp", "log", "sqrt", "absolute")
@@ -140,6 +142,31 @@ def _square(A, name):
 
 # ---------------------------------------------------------------------------
 
+def _install_constructors(mod):
+    """zeros/ones/empty/full with numpy's optional dtype (float64 only):
+    stencil code writes zeros((nx, ny), 'd')."""
+    def make(c_function, name):
+        def constructor(shape, dtype=None):
+            if dtype is not None:
+                _check_dtype(dtype)
+            return c_function(shape)
+        constructor.__name__ = name
+        constructor.__doc__ = "new float64 array of the given shape"
+        return constructor
+
+    for name in ("zeros", "ones", "empty"):
+        c_function = getattr(mod, name, None)
+        if c_function is not None:
+            setattr(mod, name, make(c_function, name))
+    c_full = getattr(mod, "full", None)
+    if c_full is not None:
+        def full(shape, fill_value, dtype=None):
+            if dtype is not None:
+                _check_dtype(dtype)
+            return c_full(shape, fill_value)
+        mod.full = full
+
+
 def install(mod):
     """Add the keyword-taking functions to the C backend module ``mod`` and
     the methods to ``mod.ndarray``.  Returns mod; a second call does nothing.
@@ -166,6 +193,7 @@ def install(mod):
                                        ndarray, array, mod._unary))
     mod.abs = mod.absolute
 
+    _install_constructors(mod)
     _install_shapes(mod, ndarray, array)
     _install_products(mod, ndarray, array)
     mod.linalg = _make_linalg(mod, ndarray, array)

@@ -435,6 +435,14 @@ static pn_core *as_array(PyObject *obj, PyObject **tmp, PyObject **arr)
 static PyObject *unary_apply(PyObject *obj, pn_kernel_unary k, PyObject *out)
 {
     PyObject *tmp, *res = NULL;
+    if (out == NULL && !Array_Check(obj)) {   /* sqrt(2.0): a float */
+        double x = as_double(obj), r;
+        if (x != -1.0 || !PyErr_Occurred()) {
+            k(&r, &x, 1);
+            return PyFloat_FromDouble(r);
+        }
+        PyErr_Clear();
+    }
     pn_core *src = as_array(obj, &tmp, NULL), *c;
     pn_err e;
     if (src == NULL)
@@ -564,6 +572,8 @@ static PyObject *mod_reduce(PyObject *mod, PyObject *const *args,
     const pn_reduction k = (pn_reduction)kind;
     if (has_axis && axis < 0)
         axis += c->ndim;
+    if (has_axis && c->ndim == 1 && axis == 0)
+        has_axis = 0;   /* the only axis: a scalar (or (1,) with keepdims) */
     if (has_axis && (axis < 0 || axis >= c->ndim)) {
         PyErr_Format(PyExc_IndexError,
                      "axis %ld is out of bounds for array of dimension %d",

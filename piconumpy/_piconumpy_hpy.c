@@ -574,6 +574,14 @@ static void close_tmp(HPyContext *ctx, HPy tmp)
 static HPy unary_apply(HPyContext *ctx, HPy obj, pn_kernel_unary k, HPy out)
 {
     HPy tmp;
+    if (HPy_IsNull(out) && !is_array(ctx, obj)) {   /* sqrt(2.0): a float */
+        double x = as_double(ctx, obj), r;
+        if (x != -1.0 || !HPyErr_Occurred(ctx)) {
+            k(&r, &x, 1);
+            return HPyFloat_FromDouble(ctx, r);
+        }
+        HPyErr_Clear(ctx);
+    }
     pn_core *src = as_array(ctx, obj, &tmp, NULL);
     pn_core *c;
     HPy res = HPy_NULL;
@@ -719,6 +727,8 @@ static HPy mod_reduce_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
     const pn_reduction k = (pn_reduction)kind;
     if (has_axis && axis < 0)
         axis += c->ndim;
+    if (has_axis && c->ndim == 1 && axis == 0)
+        has_axis = 0;   /* the only axis: a scalar (or (1,) with keepdims) */
     if (has_axis && (axis < 0 || axis >= c->ndim)) {
         char msg[100];
         snprintf(msg, sizeof(msg), "axis %ld is out of bounds for array of "

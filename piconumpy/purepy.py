@@ -28,7 +28,7 @@ from ._ndapi import (
     REDUCTIONS as _REDUCTIONS, AxisError, LinAlgError,
     _is_scalar, _method_shape, _reduction_axis, _shape_tuple, _transpose_axes,
 )
-from ._dtype import float64 as _float64
+from ._dtype import check_float64 as _check_float64, float64 as _float64
 from ._format import array_repr as _array_repr, array_str as _array_str
 
 __all__ = [
@@ -849,20 +849,24 @@ def array(obj):
     return _wrap(_float_list(obj))
 
 
-def zeros(n):
+def zeros(n, dtype=None):
+    _check_float64(dtype)
     return _wrap([0.0] * _parse_size(n))
 
 
-def empty(n):
+def empty(n, dtype=None):
     # a Python list cannot be left uninitialised: same as zeros
+    _check_float64(dtype)
     return _wrap([0.0] * _parse_size(n))
 
 
-def ones(n):
+def ones(n, dtype=None):
+    _check_float64(dtype)
     return _wrap([1.0] * _parse_size(n))
 
 
-def full(n, value):
+def full(n, value, dtype=None):
+    _check_float64(dtype)
     value = _as_float(value)
     return _wrap([value] * _parse_size(n))
 
@@ -918,6 +922,8 @@ def _elementwise(name, func, safe_func):
     """The module function for one element-wise operation, with numpy's
     out= argument."""
     def function(a, out=None):
+        if out is None and type(a) in (float, int):   # sqrt(2.0): a float
+            return _map_ieee(func, safe_func, [float(a)])[0]
         result = _map_ieee(func, safe_func, _data_of(a))
         if out is None:
             return _wrap(result)
@@ -953,6 +959,8 @@ sqrt = _elementwise("sqrt", _msqrt, _sqrt)
 
 def absolute(a, out=None):
     """element-wise absolute value; out: as for sin"""
+    if out is None and type(a) in (float, int):
+        return _fabs(a)
     result = [_fabs(x) for x in _data_of(a)]
     if out is None:
         return _wrap(result)

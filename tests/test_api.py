@@ -633,3 +633,21 @@ def test_buffer_of_empty_array(pn, backend_name):
         return
     with memoryview(pn.zeros(0)) as view:
         assert view.shape == (0,) and view.tolist() == []
+
+
+def test_math_functions_on_python_scalars(pn):
+    # numpy returns scalars for scalar input: code like sqrt(sum(d * d))
+    assert pn.sqrt(4.0) == 2.0 and pn.sqrt(9) == 3.0
+    assert pn.absolute(-2.5) == 2.5
+    assert pn.log(0.0) == float("-inf")
+    assert pn.exp(0.0) == 1.0
+
+
+def test_constructors_accept_float64_dtype(pn):
+    for dtype in ("d", "float64", "f8", float):
+        assert pn.zeros(3, dtype).tolist() == [0.0] * 3
+        assert pn.ones(2, dtype=dtype).tolist() == [1.0] * 2
+        assert pn.full(2, 5.0, dtype=dtype).tolist() == [5.0] * 2
+    for bad in ("f4", int, "i8"):
+        with pytest.raises(TypeError):
+            pn.zeros(3, bad)
