@@ -865,8 +865,9 @@ static PyObject *mod_transpose(PyObject *mod, PyObject *const *args,
             PyErr_SetString(PyExc_ValueError, "axes don't match array");
             goto done;
         }
-        for (int i = 0; i < nd; i++)
-            axes[i] = (int)raw[i];
+        for (int i = 0; i < nd; i++)   /* pn_transpose_view checks the range */
+            axes[i] = (raw[i] >= -PN_MAXDIMS && raw[i] < PN_MAXDIMS) ? (int)raw[i]
+                                                                   : PN_MAXDIMS;
     }
     if (pn_transpose_view(c, has_axes ? axes : NULL, &view, &e) < 0) {
         raise_err(&e);
@@ -881,12 +882,24 @@ done:
 /* ------------------------------------------------------------------ */
 /* indexing                                                            */
 
-static Py_ssize_t array_len(PyObject *self) { return CORE(self)->shape[0]; }
+/* len(): the first dimension; a 0-d array has none, as in numpy. */
+static Py_ssize_t array_len(PyObject *self)
+{
+    if (CORE(self)->ndim == 0) {
+        PyErr_SetString(PyExc_TypeError, "len() of unsized object");
+        return -1;
+    }
+    return CORE(self)->shape[0];
+}
 
 static PyObject *array_item(PyObject *self, Py_ssize_t i)
 {
     pn_core *c = CORE(self), view;
     pn_err e;
+    if (c->ndim == 0) {
+        PyErr_SetString(PyExc_TypeError, "iteration over a 0-d array");
+        return NULL;
+    }
     if (i < 0 || i >= c->shape[0]) {
         PyErr_SetString(PyExc_IndexError, PN_MSG_INDEX_RANGE);
         return NULL;
@@ -994,8 +1007,10 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
         rc = 0;
     }
     else if (v.kind == OPD_ARRAY) {
-        if (pn_check_assignable(&view, v.core->ndim, v.core->shape, &e) < 0 ||
-            pn_nd_assign_safe(&view, v.core, &e) < 0)
+        pn_core src;
+        pn_drop_leading_ones(v.core, view.ndim, &src);
+        if (pn_check_assignable(&view, src.ndim, src.shape, &e) < 0 ||
+            pn_nd_assign_safe(&view, &src, &e) < 0)
             raise_err(&e);
         else
             rc = 0;
@@ -1029,6 +1044,8 @@ static PyObject *tolist_dim(const pn_core *c, int dim, const char *p)
 static PyObject *array_tolist(PyObject *self, PyObject *unused)
 {
     pn_core *c = CORE(self);
+    if (c->ndim == 0)
+        return PyFloat_FromDouble(*c->data);
     return tolist_dim(c, 0, (const char *)c->data);
 }
 
@@ -1086,8 +1103,9 @@ static PyObject *array_get_interface(PyObject *self, void *closure)
 static int array_getbuffer(PyObject *self, Py_buffer *view, int flags)
 {
     pn_core *c = CORE(self);
-    if ((flags & PyBUF_STRIDES) != PyBUF_STRIDES && !(c->flags & PN_CONTIG)) {
-        PyErr_SetString(PyExc_BufferError, "ndarray is not contiguous");
+    if (!pn_buffer_request_ok(c, flags)) {
+        PyErr_SetString(PyExc_BufferError,
+                        "ndarray is not contiguous in the requested order");
         return -1;
     }
     view->buf = c->data;

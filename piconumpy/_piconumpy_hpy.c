@@ -1049,8 +1049,9 @@ static HPy mod_transpose_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
                              "axes don't match array");
             goto done;
         }
-        for (int i = 0; i < nd; i++)
-            axes[i] = (int)raw[i];
+        for (int i = 0; i < nd; i++)   /* pn_transpose_view checks the range */
+            axes[i] = (raw[i] >= -PN_MAXDIMS && raw[i] < PN_MAXDIMS) ? (int)raw[i]
+                                                                   : PN_MAXDIMS;
     }
     if (pn_transpose_view(c, has_axes ? axes : NULL, &view, &e) < 0) {
         raise_err(ctx, &e);
@@ -1065,16 +1066,27 @@ done:
 /* ------------------------------------------------------------------ */
 /* indexing                                                            */
 
+/* len(): the first dimension; a 0-d array has none, as in numpy. */
+static HPy_ssize_t array_length(HPyContext *ctx, HPy self)
+{
+    pn_core *c = CORE(ctx, self);
+    if (c->ndim == 0) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "len() of unsized object");
+        return -1;
+    }
+    return c->shape[0];
+}
+
 PN_SLOT(array_len, HPy_sq_length)
 static HPy_ssize_t array_len_impl(HPyContext *ctx, HPy self)
 {
-    return CORE(ctx, self)->shape[0];
+    return array_length(ctx, self);
 }
 
 PN_SLOT(array_mp_len, HPy_mp_length)
 static HPy_ssize_t array_mp_len_impl(HPyContext *ctx, HPy self)
 {
-    return CORE(ctx, self)->shape[0];
+    return array_length(ctx, self);
 }
 
 /* sq_item makes iteration work everywhere (the sequence-iteration fallback
@@ -1084,6 +1096,8 @@ static HPy array_item_impl(HPyContext *ctx, HPy self, HPy_ssize_t i)
 {
     pn_core *c = CORE(ctx, self), view;
     pn_err e;
+    if (c->ndim == 0)
+        return raise_type(ctx, "iteration over a 0-d array");
     if (i < 0 || i >= c->shape[0]) {
         HPyErr_SetString(ctx, ctx->h_IndexError, PN_MSG_INDEX_RANGE);
         return HPy_NULL;
@@ -1291,9 +1305,11 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
         rc = 0;
     }
     else if (v.kind == OPD_ARRAY) {
-        if (pn_check_assignable(&view, v.core->ndim, v.core->shape, &e) < 0)
+        pn_core src;
+        pn_drop_leading_ones(v.core, view.ndim, &src);
+        if (pn_check_assignable(&view, src.ndim, src.shape, &e) < 0)
             raise_err(ctx, &e);
-        else if (pn_nd_assign_safe(&view, v.core, &e) < 0)
+        else if (pn_nd_assign_safe(&view, &src, &e) < 0)
             raise_err(ctx, &e);
         else
             rc = 0;
@@ -1329,6 +1345,8 @@ PN_METH(array_tolist, "tolist", HPyFunc_NOARGS)
 static HPy array_tolist_impl(HPyContext *ctx, HPy self)
 {
     pn_core *c = CORE(ctx, self);
+    if (c->ndim == 0)
+        return HPyFloat_FromDouble(ctx, *c->data);
     return tolist_dim(ctx, c, 0, (const char *)c->data);
 }
 
@@ -1446,8 +1464,9 @@ static int array_getbuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view,
                                 int flags)
 {
     pn_core *c = CORE(ctx, self);
-    if ((flags & PN_BUF_STRIDES) != PN_BUF_STRIDES && !(c->flags & PN_CONTIG)) {
-        HPyErr_SetString(ctx, ctx->h_BufferError, "ndarray is not contiguous");
+    if (!pn_buffer_request_ok(c, flags)) {
+        HPyErr_SetString(ctx, ctx->h_BufferError,
+                         "ndarray is not contiguous in the requested order");
         return -1;
     }
     view->buf = c->data;
@@ -1640,10 +1659,10 @@ static HPy mod_linspace_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
         return HPy_NULL;
     int nd;
     pn_ssize_t n;
+    if (HPyTuple_Check(ctx, args[2]) || HPyList_Check(ctx, args[2]))
+        return raise_type(ctx, "linspace: num must be an integer");
     if (parse_shape(ctx, args[2], &nd, &n) < 0)
         return HPy_NULL;
-    if (nd != 1)
-        return raise_type(ctx, "linspace: num must be an integer");
     pn_core *c;
     HPy res = new_1d(ctx, n, &c);
     if (!HPy_IsNull(res))

@@ -440,6 +440,49 @@ static int pn_check_assignable(const pn_core *dst, int nds,
     return 0;
 }
 
+/* src seen without leading size-1 dimensions beyond target_ndim: numpy
+ * lets a[:] = ones((1, 3)) assign into a of shape (3,). */
+static void pn_drop_leading_ones(const pn_core *src, int target_ndim,
+                                 pn_core *out)
+{
+    int skip = 0;
+    while (src->ndim - skip > target_ndim && src->shape[skip] == 1)
+        skip++;
+    out->data = src->data;
+    out->size = src->size;
+    out->ndim = src->ndim - skip;
+    out->flags = src->flags & ~PN_OWNDATA;
+    memcpy(out->shape, src->shape + skip, (size_t)out->ndim * sizeof(pn_ssize_t));
+    memcpy(out->strides, src->strides + skip,
+           (size_t)out->ndim * sizeof(pn_ssize_t));
+}
+
+/* Buffer-protocol requests (CPython's PyBUF_* values, stable ABI). */
+#define PN_BUF_FORMAT 0x0004
+#define PN_BUF_ND 0x0008
+#define PN_BUF_STRIDES (0x0010 | PN_BUF_ND)
+#define PN_BUF_C_CONTIG_BIT 0x0020
+#define PN_BUF_F_CONTIG_BIT 0x0040
+#define PN_BUF_ANY_CONTIG_BIT 0x0080
+
+/* Can c be exported for this request?  Without strides, or when a
+ * contiguous layout is asked for, the memory must be contiguous. */
+static int pn_buffer_request_ok(const pn_core *c, int flags)
+{
+    int contig = (c->flags & PN_CONTIG) != 0;
+    if ((flags & PN_BUF_STRIDES) != PN_BUF_STRIDES ||
+        (flags & (PN_BUF_C_CONTIG_BIT | PN_BUF_ANY_CONTIG_BIT)))
+        if (!contig)
+            return 0;
+    if (flags & PN_BUF_F_CONTIG_BIT) {
+        int big_dims = 0;   /* C and Fortran order agree only then */
+        for (int i = 0; i < c->ndim; i++)
+            big_dims += c->shape[i] > 1;
+        return contig && big_dims <= 1;
+    }
+    return 1;
+}
+
 /* ---- the N-D loop ------------------------------------------------------- */
 
 /* Calls f on the innermost dimension for every position of the outer ones.
@@ -766,22 +809,28 @@ static int pn_resolve_shape(pn_ssize_t size, int nd, pn_ssize_t *shape,
         }
         else if (shape[i] < 0)
             return pn_fail(e, PN_ERR_VALUE, PN_MSG_NEGATIVE_SIZE);
+        else if (shape[i] != 0 && known > PN_MAX_SIZE / shape[i])
+            known = PN_MAX_SIZE + 1;   /* too big: reported below */
         else
             known *= shape[i];
     }
+    pn_ssize_t total;
+    pn_err ignored;
+    char text[160];
+    (void)src;
     if (unknown >= 0 && known != 0 && size % known == 0)
         shape[unknown] = size / known;
-    else if (unknown >= 0 || known != size) {
-        char s[160];
-        if (unknown >= 0)
-            shape[unknown] = -1;
-        pn_format_shape(s, sizeof(s), nd, shape);
-        return pn_fail(e, PN_ERR_VALUE,
-                       "cannot reshape array of size %zd into shape %s",
-                       (ssize_t)size, s);
-    }
-    (void)src;
-    return 0;
+    /* checked again in full: the product must not wrap around
+     * (2**62 * 4 == 16 in 64-bit arithmetic) */
+    if ((unknown < 0 || shape[unknown] >= 0) &&
+        pn_shape_size(nd, shape, &total, &ignored) == 0 && total == size)
+        return 0;
+    if (unknown >= 0)
+        shape[unknown] = -1;
+    pn_format_shape(text, sizeof(text), nd, shape);
+    return pn_fail(e, PN_ERR_VALUE,
+                   "cannot reshape array of size %zd into shape %s",
+                   (ssize_t)size, text);
 }
 
 /* view with a new shape when src is contiguous; returns 1 if a copy is

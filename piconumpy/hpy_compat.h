@@ -125,9 +125,4 @@ typedef HPy pn_global;
 #define PN_GLOBALS_ARRAY(...) {NULL}
 #endif
 
-/* Buffer request flags (values of CPython's PyBUF_*; HPy has no names). */
-#define PN_BUF_FORMAT 0x0004
-#define PN_BUF_ND 0x0008
-#define PN_BUF_STRIDES (0x0010 | PN_BUF_ND)
-
 #endif /* PICONUMPY_HPY_COMPAT_H */

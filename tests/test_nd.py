@@ -3,6 +3,7 @@ with numpy as the oracle.  purepy is 1-D only: there every N-D request
 must raise NotImplementedError (checked by test_purepy_is_1d_only)."""
 import itertools
 import random
+import sys
 
 import pytest
 
@@ -384,3 +385,86 @@ def test_iteration_yields_rows(nd):
     a, x = grid(nd, (3, 2))
     rows = list(a)
     assert len(rows) == 3 and rows[1].tolist() == x[1].tolist()
+
+
+# ---------------------------------------------------------------------------
+# review findings: each crashed or misbehaved once
+
+def test_reshape_rejects_sizes_that_wrap_around(nd):
+    a = nd.arange(16.0)
+    for shape in ((2**62 + 4, 4), (-1, 2**62 + 4, 4), (2**40, 2**40, 0, 1)):
+        with pytest.raises(ValueError):
+            a.reshape(shape)
+    assert nd.zeros(0).reshape(5, 0, 2**40).shape == (5, 0, 2**40)
+
+
+def test_buffer_contiguity_requests_are_honoured(nd):
+    import ctypes
+    if not hasattr(ctypes, "pythonapi"):
+        pytest.skip("requests arbitrary buffer flags through CPython's C-API "
+                    "(ctypes.pythonapi); the C code is the same on PyPy")
+
+    class Py_buffer(ctypes.Structure):
+        _fields_ = [("buf", ctypes.c_void_p), ("obj", ctypes.py_object),
+                    ("len", ctypes.c_ssize_t), ("itemsize", ctypes.c_ssize_t),
+                    ("readonly", ctypes.c_int), ("ndim", ctypes.c_int),
+                    ("format", ctypes.c_char_p), ("shape", ctypes.c_void_p),
+                    ("strides", ctypes.c_void_p), ("suboffsets", ctypes.c_void_p),
+                    ("internal", ctypes.c_void_p)]
+
+    api = ctypes.pythonapi
+    api.PyObject_GetBuffer.argtypes = [ctypes.py_object, ctypes.POINTER(Py_buffer), ctypes.c_int]
+    api.PyBuffer_Release.argtypes = [ctypes.POINTER(Py_buffer)]
+    C_CONTIG, F_CONTIG, ANY_CONTIG, STRIDES = 0x38, 0x58, 0x98, 0x18
+
+    def request(arr, flags):
+        view = Py_buffer()
+        try:
+            api.PyObject_GetBuffer(arr, ctypes.byref(view), flags)
+        except BufferError:
+            return False
+        api.PyBuffer_Release(ctypes.byref(view))
+        return True
+
+    rev = nd.arange(10.0)[::-1]
+    two = nd.zeros((3, 4))
+    assert request(rev, STRIDES) and not request(rev, C_CONTIG)
+    assert not request(rev, ANY_CONTIG)
+    assert request(two, C_CONTIG) and not request(two, F_CONTIG)
+    assert request(nd.zeros((1, 4)), F_CONTIG)
+    assert not request(two.T, C_CONTIG)
+
+
+def test_zero_d_arrays(nd):
+    z = nd.zeros(())
+    assert z.shape == () and z.ndim == 0 and z.size == 1
+    assert z.tolist() == 0.0
+    with pytest.raises(TypeError):
+        len(z)
+    if sys.implementation.name == "pypy":
+        # PyPy iterates through __getitem__, which stops at numpy's
+        # IndexError for z[0]; CPython uses sq_item (TypeError, as numpy)
+        assert list(z) == []
+    else:
+        with pytest.raises(TypeError):
+            list(z)
+    k = nd.ones(()).sum(keepdims=True)
+    assert k.shape == () and k.tolist() == 1.0
+    assert repr(nd.zeros(())) == repr(np.zeros(()))
+
+
+def test_assignment_drops_leading_ones_like_numpy(nd):
+    a = nd.zeros(3)
+    a[:] = nd.ones((1, 3))
+    assert a.tolist() == [1.0] * 3
+    a[:] = [[[2.0]]]
+    assert a.tolist() == [2.0] * 3
+    with pytest.raises(ValueError):
+        a += nd.ones((1, 3))   # numpy refuses this for in-place operators too
+
+
+def test_linspace_num_must_be_an_int(nd):
+    with pytest.raises(TypeError):
+        nd.linspace(0, 1, [3])
+    with pytest.raises(TypeError):
+        nd.linspace(0, 1, (3,))
