@@ -113,7 +113,9 @@ static HPy new_owner_of(HPyContext *ctx, HPy base_type, int nd,
     pn_ssize_t n = 0;
     pn_err e;
     HPy h;
-    if (pn_shape_size(nd, shape, &n, &e) < 0) {
+    if (nd == 1 && shape[0] >= 0 && shape[0] <= PN_INLINE_CAPACITY)
+        n = shape[0];   /* tiny 1-D temporaries: nothing to check */
+    else if (pn_shape_size(nd, shape, &n, &e) < 0) {
         raise_err(ctx, &e);
         return HPy_NULL;
     }
