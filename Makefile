@@ -24,14 +24,14 @@ install: $(addsuffix /.installed,$(VENVS))
 $(VENV_CPY)/.installed: setup.py pyproject.toml piconumpy/*.c piconumpy/*.h piconumpy/*.py
 	test -x $(VENV_CPY)/bin/python || $(PYTHON) -m venv $(VENV_CPY)
 	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) --upgrade pip
-	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) hpy==0.9.0 numpy pytest hypothesis
+	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) hpy==0.9.0 numpy pytest hypothesis mpmath
 	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) --force-reinstall --no-deps .
 	touch $@
 
 # numpy 1.26.4 is the last numpy with PyPy 3.9 wheels (no source build)
 $(VENV_PYPY)/.installed: setup.py pyproject.toml piconumpy/*.c piconumpy/*.h piconumpy/*.py | pypy-system
 	test -x $(VENV_PYPY)/bin/python || $(PYPY) -m venv $(VENV_PYPY)
-	$(VENV_PYPY)/bin/python -m pip install $(PIP_FLAGS) --only-binary=:all: numpy==1.26.4 pytest hypothesis
+	$(VENV_PYPY)/bin/python -m pip install $(PIP_FLAGS) --only-binary=:all: numpy==1.26.4 pytest hypothesis mpmath
 	$(VENV_PYPY)/bin/python -m pip install $(PIP_FLAGS) --force-reinstall --no-deps .
 	touch $@
 

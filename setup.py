@@ -23,9 +23,24 @@ from setuptools.command.build_ext import build_ext
 
 # -O3 for vectorised loops; no -ffast-math: numpy-compatible IEEE results
 # (inf/nan, signed zeros) are part of the contract.
-COMPILE_ARGS = ["-O3", "-Wall", "-Wno-unused-function"]
-HEADERS = ["piconumpy/kernels.h", "piconumpy/array_core.h", "piconumpy/linalg.h",
-           "piconumpy/hpy_compat.h"]
+# -ffp-contract=off: no FMA contraction, so every SIMD level rounds alike.
+COMPILE_ARGS = ["-O3", "-ffp-contract=off", "-Wall", "-Wno-unused-function"]
+
+
+def libmvec_options():
+    """glibc's vector math library (x86-64 Linux): the AVX2/AVX-512 sin, cos,
+    tan, exp, log of piconumpy/simd.h.  Without it only the baseline level
+    is built."""
+    import ctypes.util
+    import platform
+    if platform.machine() not in ("x86_64", "AMD64") or not ctypes.util.find_library("mvec"):
+        return {}
+    return {"define_macros": [("PN_HAVE_LIBMVEC", None)], "libraries": ["mvec", "m"]}
+
+
+MVEC = libmvec_options()
+HEADERS = ["piconumpy/kernels.h", "piconumpy/simd.h", "piconumpy/array_core.h",
+           "piconumpy/linalg.h", "piconumpy/hpy_compat.h"]
 
 
 def hpy_devel():
@@ -76,6 +91,8 @@ def extensions():
             "piconumpy._piconumpy_cpython",
             ["piconumpy/_piconumpy_cpython.c"],
             depends=HEADERS,
+            define_macros=MVEC.get("define_macros", []),
+            libraries=MVEC.get("libraries", []),
             extra_compile_args=COMPILE_ARGS,
         )
     ]
@@ -92,7 +109,9 @@ def extensions():
                 include_dirs=include,
                 depends=HEADERS,
                 define_macros=[("HPY", None), ("HPY_ABI_CPYTHON", None),
-                               ("PN_MODNAME", "_piconumpy_hpy")],
+                               ("PN_MODNAME", "_piconumpy_hpy")]
+                + MVEC.get("define_macros", []),
+                libraries=MVEC.get("libraries", []),
                 extra_compile_args=COMPILE_ARGS,
             )
         )
@@ -110,7 +129,9 @@ def extensions():
             include_dirs=include,
             depends=HEADERS,
             define_macros=[("HPY", None), (abi_macro, None),
-                           ("PN_MODNAME", "_piconumpy_hpy_universal")],
+                           ("PN_MODNAME", "_piconumpy_hpy_universal")]
+            + MVEC.get("define_macros", []),
+            libraries=MVEC.get("libraries", []),
             extra_compile_args=COMPILE_ARGS,
         )
     )

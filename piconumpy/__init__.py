@@ -28,9 +28,18 @@ def backends():
     return _loader.available()
 
 
+def simd_level():
+    """The SIMD level of the active C backend's kernels: "baseline", "avx2"
+    or "avx512" (the best the CPU has; PICONUMPY_SIMD=... lowers it), or
+    "none" for the pure-Python backend."""
+    level = getattr(_module, "_simd_level", None)
+    return level() if level is not None else "none"
+
+
 def get_backend(name):
     """The module of one backend, e.g. ``get_backend("hpy").array``."""
     return _loader.load(name)
 
 
-__all__ = list(API) + ["backend", "backends", "get_backend", "float64"]
+__all__ = list(API) + ["backend", "backends", "get_backend", "float64",
+                       "simd_level"]

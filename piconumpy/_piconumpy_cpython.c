@@ -1297,6 +1297,12 @@ static PyObject *mod_setup(PyObject *mod, PyObject *const *args,
     Py_RETURN_NONE;
 }
 
+/* _simd_level(): the kernel level in use ("baseline", "avx2", "avx512"). */
+static PyObject *mod_simd_level(PyObject *mod, PyObject *unused)
+{
+    return PyUnicode_FromString(pn_simd->name);
+}
+
 #define FASTCALL(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL
 
 static PyMethodDef module_methods[] = {
@@ -1323,6 +1329,7 @@ static PyMethodDef module_methods[] = {
     {"_reshape", FASTCALL(mod_reshape), NULL},
     {"_transpose", FASTCALL(mod_transpose), NULL},
     {"_setup", FASTCALL(mod_setup), NULL},
+    {"_simd_level", mod_simd_level, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1339,6 +1346,11 @@ PyMODINIT_FUNC PyInit__piconumpy_cpython(void)
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
         return NULL;
+    if (pn_simd_init() < 0) {
+        PyErr_SetString(PyExc_ValueError, PN_SIMD_ENV_ERROR);
+        Py_DECREF(m);
+        return NULL;
+    }
     array_type = (PyTypeObject *)PyType_FromSpec(&array_spec);
     if (array_type == NULL) {
         Py_DECREF(m);

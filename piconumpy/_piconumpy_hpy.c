@@ -1728,7 +1728,18 @@ static int module_exec(HPyContext *ctx, HPy m)
     HPy_Close(ctx, builtins);
     hooks_ready = 0;
     pressure_enabled = 0;
+    if (rc == 0 && pn_simd_init() < 0) {
+        HPyErr_SetString(ctx, ctx->h_ValueError, PN_SIMD_ENV_ERROR);
+        return -1;
+    }
     return rc ? -1 : 0;
+}
+
+/* _simd_level(): the kernel level in use ("baseline", "avx2", "avx512"). */
+PN_METH(mod_simd_level, "_simd_level", HPyFunc_NOARGS)
+static HPy mod_simd_level_impl(HPyContext *ctx, HPy mod)
+{
+    return HPyUnicode_FromString(ctx, pn_simd->name);
 }
 
 PN_DECLARE_MODULE_EXEC(module_exec)
@@ -1740,7 +1751,7 @@ static HPyDef *module_defines[] = {
     &mod_absolute,
     &mod_unary, &mod_reduce, &mod_matmul, &mod_solve, &mod_det, &mod_inv,
     &mod_reshape, &mod_transpose,
-    &mod_setup,
+    &mod_setup, &mod_simd_level,
     PN_MODULE_EXEC_DEF
     NULL,
 };

@@ -21,20 +21,20 @@ typedef ptrdiff_t pn_ssize_t;
 /* ---- element-wise binary operators --------------------------------------
  * vv: array op array, vs: array op scalar, sv: scalar op array. */
 #define PN_BINARY_KERNELS(NAME, OP)                                          \
-    static inline void pn_##NAME##_vv(double *out, const double *a,          \
-                                      const double *b, pn_ssize_t n)         \
+    static inline void pn_##NAME##_vv_k(double *out, const double *a,        \
+                                        const double *b, pn_ssize_t n)       \
     {                                                                        \
         for (pn_ssize_t i = 0; i < n; i++)                                   \
             out[i] = a[i] OP b[i];                                           \
     }                                                                        \
-    static inline void pn_##NAME##_vs(double *out, const double *a,          \
-                                      double s, pn_ssize_t n)                \
+    static inline void pn_##NAME##_vs_k(double *out, const double *a,        \
+                                        double s, pn_ssize_t n)              \
     {                                                                        \
         for (pn_ssize_t i = 0; i < n; i++)                                   \
             out[i] = a[i] OP s;                                              \
     }                                                                        \
-    static inline void pn_##NAME##_sv(double *out, double s,                 \
-                                      const double *b, pn_ssize_t n)         \
+    static inline void pn_##NAME##_sv_k(double *out, double s,               \
+                                        const double *b, pn_ssize_t n)       \
     {                                                                        \
         for (pn_ssize_t i = 0; i < n; i++)                                   \
             out[i] = s OP b[i];                                              \
@@ -89,7 +89,8 @@ static inline void pn_pow_sv(double *out, double s, const double *b,
 
 /* ---- element-wise unary functions --------------------------------------- */
 #define PN_UNARY_KERNEL(NAME, EXPR)                                          \
-    static inline void pn_##NAME(double *out, const double *a, pn_ssize_t n) \
+    static inline void pn_##NAME##_k(double *out, const double *a,           \
+                                     pn_ssize_t n)                           \
     {                                                                        \
         for (pn_ssize_t i = 0; i < n; i++) {                                 \
             const double x = a[i];                                           \
@@ -107,7 +108,7 @@ PN_UNARY_KERNEL(log, log(x))
 PN_UNARY_KERNEL(sqrt, sqrt(x))
 
 /* ---- fills ---------------------------------------------------------------- */
-static inline void pn_fill(double *out, double v, pn_ssize_t n)
+static inline void pn_fill_k(double *out, double v, pn_ssize_t n)
 {
     for (pn_ssize_t i = 0; i < n; i++)
         out[i] = v;
@@ -164,64 +165,6 @@ static inline void pn_scatter_scalar(double *dst, pn_ssize_t step, double v,
         dst[i * step] = v;
 }
 
-/* ---- dispatch tables used by both C sources ------------------------------ */
-typedef void (*pn_kernel_vv)(double *, const double *, const double *, pn_ssize_t);
-typedef void (*pn_kernel_vs)(double *, const double *, double, pn_ssize_t);
-typedef void (*pn_kernel_sv)(double *, double, const double *, pn_ssize_t);
-typedef void (*pn_kernel_unary)(double *, const double *, pn_ssize_t);
-
-static inline double pn_add_el(double x, double y) { return x + y; }
-static inline double pn_sub_el(double x, double y) { return x - y; }
-static inline double pn_mul_el(double x, double y) { return x * y; }
-static inline double pn_div_el(double x, double y) { return x / y; }
-static inline double pn_pow_el(double x, double y)
-{
-    double r;
-    pn_pow_vs(&r, &x, y, 1);   /* same shortcuts as the vector kernel */
-    return r;
-}
-
-/* the variants of one binary operator: contiguous vv/vs/sv, and one element
- * for strided (transposed, stepped) operands */
-typedef struct {
-    pn_kernel_vv vv;
-    pn_kernel_vs vs;
-    pn_kernel_sv sv;
-    double (*el)(double, double);
-} pn_binop;
-
-static const pn_binop PN_OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv, pn_add_el};
-static const pn_binop PN_OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv, pn_sub_el};
-static const pn_binop PN_OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv, pn_mul_el};
-static const pn_binop PN_OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv, pn_div_el};
-static const pn_binop PN_OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv, pn_pow_el};
-
-/* One row of a binary operation with byte strides (0: broadcast value). */
-static inline void pn_binop_strided(const pn_binop *op, double *o, pn_ssize_t os,
-                                    const double *a, pn_ssize_t as,
-                                    const double *b, pn_ssize_t bs, pn_ssize_t n)
-{
-    const pn_ssize_t item = (pn_ssize_t)sizeof(double);
-    if (os == item) {
-        if (as == item && bs == item) {
-            op->vv(o, a, b, n);
-            return;
-        }
-        if (as == item && bs == 0) {
-            op->vs(o, a, *b, n);
-            return;
-        }
-        if (as == 0 && bs == item) {
-            op->sv(o, *a, b, n);
-            return;
-        }
-    }
-    for (pn_ssize_t i = 0; i < n; i++)
-        *(double *)((char *)o + i * os) =
-            op->el(*(const double *)((const char *)a + i * as),
-                   *(const double *)((const char *)b + i * bs));
-}
-
 static inline void pn_copy(double *out, const double *a, pn_ssize_t n)
 {
     memcpy(out, a, (size_t)n * sizeof(double));
@@ -232,9 +175,9 @@ static inline void pn_copy(double *out, const double *a, pn_ssize_t n)
 /* Pairwise summation (like numpy): error grows as O(log n) instead of O(n).
  * Blocks of 128 are summed with 8 independent accumulators, which both
  * vectorises and keeps the rounding error small. */
-#define PN_SUM_BLOCK 128
 
-static inline double pn_sum_block(const double *a, pn_ssize_t n)
+
+static inline double pn_sum_block_k(const double *a, pn_ssize_t n)
 {
     double r[8] = {0., 0., 0., 0., 0., 0., 0., 0.};
     pn_ssize_t i = 0;
@@ -247,16 +190,8 @@ static inline double pn_sum_block(const double *a, pn_ssize_t n)
     return s;
 }
 
-static double pn_sum(const double *a, pn_ssize_t n)
-{
-    if (n <= PN_SUM_BLOCK)
-        return pn_sum_block(a, n);
-    /* split on a multiple of 8 so that the blocks stay aligned */
-    pn_ssize_t half = (n / 2) & ~(pn_ssize_t)7;
-    return pn_sum(a, half) + pn_sum(a + half, n - half);
-}
 
-static inline double pn_dot(const double *a, const double *b, pn_ssize_t n)
+static inline double pn_dot_k(const double *a, const double *b, pn_ssize_t n)
 {
     double r[4] = {0., 0., 0., 0.};
     pn_ssize_t i = 0;
@@ -271,7 +206,7 @@ static inline double pn_dot(const double *a, const double *b, pn_ssize_t n)
 
 /* min/max with numpy's NaN semantics: any NaN makes the result NaN.
  * n must be >= 1 (callers raise ValueError on empty input). */
-static inline double pn_min(const double *a, pn_ssize_t n)
+static inline double pn_min_k(const double *a, pn_ssize_t n)
 {
     double m = a[0];
     int has_nan = 0;
@@ -283,7 +218,7 @@ static inline double pn_min(const double *a, pn_ssize_t n)
     return has_nan ? NAN : m;
 }
 
-static inline double pn_max(const double *a, pn_ssize_t n)
+static inline double pn_max_k(const double *a, pn_ssize_t n)
 {
     double m = a[0];
     int has_nan = 0;
@@ -364,6 +299,86 @@ static inline pn_ssize_t pn_argmax(const double *a, pn_ssize_t n)
             best = i;
     }
     return best;
+}
+
+/* ---- SIMD levels: pn_add_vv, pn_sin, pn_sum... dispatch to the level
+ * chosen at import (simd.h) ------------------------------------------------ */
+#include "simd.h"
+
+/* ---- dispatch tables used by both C sources ------------------------------ */
+typedef void (*pn_kernel_vv)(double *, const double *, const double *, pn_ssize_t);
+typedef void (*pn_kernel_vs)(double *, const double *, double, pn_ssize_t);
+typedef void (*pn_kernel_sv)(double *, double, const double *, pn_ssize_t);
+typedef void (*pn_kernel_unary)(double *, const double *, pn_ssize_t);
+
+static inline double pn_add_el(double x, double y) { return x + y; }
+static inline double pn_sub_el(double x, double y) { return x - y; }
+static inline double pn_mul_el(double x, double y) { return x * y; }
+static inline double pn_div_el(double x, double y) { return x / y; }
+/* array ** array element: C99 pow, like pn_pow_vv (the scalar-exponent
+ * shortcuts of pn_pow_vs are for a ** scalar only: sqrt(-0.0) is -0.0,
+ * pow(-0.0, 0.5) is +0.0, and numpy differs the same way) */
+static inline double pn_pow_el(double x, double y) { return pow(x, y); }
+
+/* the variants of one binary operator: contiguous vv/vs/sv, and one element
+ * for strided (transposed, stepped) operands */
+typedef struct {
+    pn_kernel_vv vv;
+    pn_kernel_vs vs;
+    pn_kernel_sv sv;
+    double (*el)(double, double);
+} pn_binop;
+
+static const pn_binop PN_OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv, pn_add_el};
+static const pn_binop PN_OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv, pn_sub_el};
+static const pn_binop PN_OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv, pn_mul_el};
+static const pn_binop PN_OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv, pn_div_el};
+static const pn_binop PN_OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv, pn_pow_el};
+
+/* One row of a binary operation with byte strides (0: broadcast value). */
+static inline void pn_binop_strided(const pn_binop *op, double *o, pn_ssize_t os,
+                                    const double *a, pn_ssize_t as,
+                                    const double *b, pn_ssize_t bs, pn_ssize_t n)
+{
+    const pn_ssize_t item = (pn_ssize_t)sizeof(double);
+    if (os == item) {
+        if (as == item && bs == item) {
+            op->vv(o, a, b, n);
+            return;
+        }
+        if (as == item && bs == 0) {
+            op->vs(o, a, *b, n);
+            return;
+        }
+        if (as == 0 && bs == item) {
+            op->sv(o, *a, b, n);
+            return;
+        }
+    }
+    if (as == 0 || bs == 0) {
+        /* one operand constant along the row: gather the other into a
+         * buffer and run the vs/sv kernel, so strided rows get the same
+         * semantics (x ** 0.5 is sqrt) and speed as contiguous ones */
+        double buf[256];
+        const char *v = (const char *)(bs == 0 ? a : b);
+        const pn_ssize_t vs = bs == 0 ? as : bs;
+        for (pn_ssize_t start = 0; start < n; start += 256) {
+            pn_ssize_t m = n - start < 256 ? n - start : 256;
+            for (pn_ssize_t i = 0; i < m; i++)
+                buf[i] = *(const double *)(v + (start + i) * vs);
+            if (bs == 0)
+                op->vs(buf, buf, *b, m);
+            else
+                op->sv(buf, *a, buf, m);
+            for (pn_ssize_t i = 0; i < m; i++)
+                *(double *)((char *)o + (start + i) * os) = buf[i];
+        }
+        return;
+    }
+    for (pn_ssize_t i = 0; i < n; i++)
+        *(double *)((char *)o + i * os) =
+            op->el(*(const double *)((const char *)a + i * as),
+                   *(const double *)((const char *)b + i * bs));
 }
 
 #endif /* PICONUMPY_KERNELS_H */

@@ -1,0 +1,231 @@
+/* simd.h -- runtime CPU dispatch of the element-wise kernels and reductions.
+ *
+ * Included by kernels.h after the generic kernels (pn_*_k).  Each level
+ * compiles the SAME generic kernel bodies for its instruction set (gcc
+ * inlines a plain function into a caller with a wider target and
+ * vectorises it there), so there is one kernel per operation, not one per
+ * level:
+ *   baseline  x86-64 (SSE2), runs everywhere;
+ *   avx2      256-bit vectors; sin cos tan exp log from glibc's libmvec
+ *             (_ZGVdN4v_*, documented max error 4 ulp);
+ *   avx512    512-bit vectors; libmvec's _ZGVeN8v_*.
+ * The best level the CPU supports is chosen when the module loads;
+ * PICONUMPY_SIMD=baseline|avx2|avx512 lowers it (for tests and benchmarks).
+ * No -ffast-math and no FMA contraction: add/sub/mul/div/sqrt and the sums
+ * (fixed association, see pn_sum_block_k) give bit-identical results at
+ * every level; only the libmvec functions differ, within their 4 ulp.
+ */
+#ifndef PICONUMPY_SIMD_H
+#define PICONUMPY_SIMD_H
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    void (*add_vv)(double *, const double *, const double *, pn_ssize_t);
+    void (*add_vs)(double *, const double *, double, pn_ssize_t);
+    void (*add_sv)(double *, double, const double *, pn_ssize_t);
+    void (*sub_vv)(double *, const double *, const double *, pn_ssize_t);
+    void (*sub_vs)(double *, const double *, double, pn_ssize_t);
+    void (*sub_sv)(double *, double, const double *, pn_ssize_t);
+    void (*mul_vv)(double *, const double *, const double *, pn_ssize_t);
+    void (*mul_vs)(double *, const double *, double, pn_ssize_t);
+    void (*mul_sv)(double *, double, const double *, pn_ssize_t);
+    void (*div_vv)(double *, const double *, const double *, pn_ssize_t);
+    void (*div_vs)(double *, const double *, double, pn_ssize_t);
+    void (*div_sv)(double *, double, const double *, pn_ssize_t);
+    void (*neg)(double *, const double *, pn_ssize_t);
+    void (*absolute)(double *, const double *, pn_ssize_t);
+    void (*sqrt)(double *, const double *, pn_ssize_t);
+    void (*sin)(double *, const double *, pn_ssize_t);
+    void (*cos)(double *, const double *, pn_ssize_t);
+    void (*tan)(double *, const double *, pn_ssize_t);
+    void (*exp)(double *, const double *, pn_ssize_t);
+    void (*log)(double *, const double *, pn_ssize_t);
+    void (*fill)(double *, double, pn_ssize_t);
+    double (*sum)(const double *, pn_ssize_t);
+    double (*dot)(const double *, const double *, pn_ssize_t);
+    double (*min)(const double *, pn_ssize_t);
+    double (*max)(const double *, pn_ssize_t);
+} pn_simd_table;
+
+/* One level's wrappers around the generic kernels; SFX names the level. */
+#define PN_LEVEL_BINARY(SFX, NAME)                                           \
+    static void pn_##NAME##_vv_##SFX(double *o, const double *a,             \
+                                     const double *b, pn_ssize_t n)          \
+    { pn_##NAME##_vv_k(o, a, b, n); }                                        \
+    static void pn_##NAME##_vs_##SFX(double *o, const double *a, double s,   \
+                                     pn_ssize_t n)                           \
+    { pn_##NAME##_vs_k(o, a, s, n); }                                        \
+    static void pn_##NAME##_sv_##SFX(double *o, double s, const double *b,   \
+                                     pn_ssize_t n)                           \
+    { pn_##NAME##_sv_k(o, s, b, n); }
+
+#define PN_LEVEL_UNARY(SFX, NAME)                                            \
+    static void pn_##NAME##_##SFX(double *o, const double *a, pn_ssize_t n)  \
+    { pn_##NAME##_k(o, a, n); }
+
+/* Pairwise summation (like numpy): O(log n) error growth.  Blocks of 128
+ * go to pn_sum_block_k, whose 8 fixed accumulators vectorise at any width
+ * with the same association, hence the same result at every level. */
+#define PN_SUM_BLOCK 128
+#define PN_LEVEL_COMMON(SFX)                                                 \
+    PN_LEVEL_BINARY(SFX, add)                                                \
+    PN_LEVEL_BINARY(SFX, sub)                                                \
+    PN_LEVEL_BINARY(SFX, mul)                                                \
+    PN_LEVEL_BINARY(SFX, div)                                                \
+    PN_LEVEL_UNARY(SFX, neg)                                                 \
+    PN_LEVEL_UNARY(SFX, absolute)                                            \
+    PN_LEVEL_UNARY(SFX, sqrt)                                                \
+    static void pn_fill_##SFX(double *o, double v, pn_ssize_t n)             \
+    { pn_fill_k(o, v, n); }                                                  \
+    static double pn_sum_##SFX(const double *a, pn_ssize_t n)                \
+    {                                                                        \
+        if (n <= PN_SUM_BLOCK)                                               \
+            return pn_sum_block_k(a, n);                                     \
+        /* split on a multiple of 8 so that blocks stay aligned */          \
+        pn_ssize_t half = (n / 2) & ~(pn_ssize_t)7;                          \
+        return pn_sum_##SFX(a, half) + pn_sum_##SFX(a + half, n - half);     \
+    }                                                                        \
+    static double pn_dot_##SFX(const double *a, const double *b,             \
+                               pn_ssize_t n)                                 \
+    { return pn_dot_k(a, b, n); }                                            \
+    static double pn_min_##SFX(const double *a, pn_ssize_t n)                \
+    { return pn_min_k(a, n); }                                               \
+    static double pn_max_##SFX(const double *a, pn_ssize_t n)                \
+    { return pn_max_k(a, n); }
+
+#define PN_LEVEL_TABLE(SFX, SIN, COS, TAN, EXP, LOG)                         \
+    static const pn_simd_table pn_simd_##SFX = {                             \
+        #SFX,                                                                \
+        pn_add_vv_##SFX, pn_add_vs_##SFX, pn_add_sv_##SFX,                   \
+        pn_sub_vv_##SFX, pn_sub_vs_##SFX, pn_sub_sv_##SFX,                   \
+        pn_mul_vv_##SFX, pn_mul_vs_##SFX, pn_mul_sv_##SFX,                   \
+        pn_div_vv_##SFX, pn_div_vs_##SFX, pn_div_sv_##SFX,                   \
+        pn_neg_##SFX, pn_absolute_##SFX, pn_sqrt_##SFX,                      \
+        SIN, COS, TAN, EXP, LOG,                                             \
+        pn_fill_##SFX, pn_sum_##SFX, pn_dot_##SFX, pn_min_##SFX,             \
+        pn_max_##SFX,                                                        \
+    };
+
+/* ---- baseline: x86-64 as compiled, scalar libm for the functions ---- */
+PN_LEVEL_COMMON(baseline)
+PN_LEVEL_UNARY(baseline, sin)
+PN_LEVEL_UNARY(baseline, cos)
+PN_LEVEL_UNARY(baseline, tan)
+PN_LEVEL_UNARY(baseline, exp)
+PN_LEVEL_UNARY(baseline, log)
+PN_LEVEL_TABLE(baseline, pn_sin_baseline, pn_cos_baseline, pn_tan_baseline,
+               pn_exp_baseline, pn_log_baseline)
+
+#if defined(__x86_64__) && defined(__GNUC__) && defined(PN_HAVE_LIBMVEC)
+#include <immintrin.h>
+#define PN_SIMD_X86 1
+
+/* Vector loop over libmvec's function VF (WIDTH doubles per call); the
+ * remainder goes through scalar libm (same 4-ulp bound, C99 specials). */
+#define PN_LEVEL_MVEC(SFX, NAME, VTYPE, WIDTH, LOAD, STORE, VF)              \
+    VTYPE VF(VTYPE);                                                         \
+    static void pn_##NAME##_##SFX(double *o, const double *a, pn_ssize_t n)  \
+    {                                                                        \
+        pn_ssize_t i = 0;                                                    \
+        for (; i + WIDTH <= n; i += WIDTH)                                   \
+            STORE(o + i, VF(LOAD(a + i)));                                   \
+        for (; i < n; i++)                                                   \
+            o[i] = NAME(a[i]);                                               \
+    }
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+PN_LEVEL_COMMON(avx2)
+PN_LEVEL_MVEC(avx2, sin, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_sin)
+PN_LEVEL_MVEC(avx2, cos, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_cos)
+PN_LEVEL_MVEC(avx2, tan, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_tan)
+PN_LEVEL_MVEC(avx2, exp, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_exp)
+PN_LEVEL_MVEC(avx2, log, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_log)
+#pragma GCC pop_options
+PN_LEVEL_TABLE(avx2, pn_sin_avx2, pn_cos_avx2, pn_tan_avx2, pn_exp_avx2,
+               pn_log_avx2)
+
+#pragma GCC push_options
+#pragma GCC target("avx512f")
+PN_LEVEL_COMMON(avx512)
+PN_LEVEL_MVEC(avx512, sin, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_sin)
+PN_LEVEL_MVEC(avx512, cos, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_cos)
+PN_LEVEL_MVEC(avx512, tan, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_tan)
+PN_LEVEL_MVEC(avx512, exp, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_exp)
+PN_LEVEL_MVEC(avx512, log, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_log)
+#pragma GCC pop_options
+PN_LEVEL_TABLE(avx512, pn_sin_avx512, pn_cos_avx512, pn_tan_avx512,
+               pn_exp_avx512, pn_log_avx512)
+#endif
+
+static const pn_simd_table *pn_simd = &pn_simd_baseline;
+
+/* Choose the level: the best the CPU has, lowered by PICONUMPY_SIMD.
+ * Returns -1 for an unknown PICONUMPY_SIMD value (the module then fails to
+ * load with a ValueError naming the valid ones). */
+#define PN_SIMD_ENV_ERROR \
+    "PICONUMPY_SIMD must be one of baseline, avx2, avx512"
+
+static int pn_simd_init(void)
+{
+    const char *want = getenv("PICONUMPY_SIMD");
+    if (want != NULL && *want == '\0')
+        want = NULL;   /* PICONUMPY_SIMD= (empty): no request */
+    if (want != NULL && strcmp(want, "baseline") != 0 &&
+        strcmp(want, "avx2") != 0 && strcmp(want, "avx512") != 0)
+        return -1;
+    pn_simd = &pn_simd_baseline;
+#ifdef PN_SIMD_X86
+    __builtin_cpu_init();
+    int allow512 = !want || strcmp(want, "avx512") == 0;
+    int allow2 = allow512 || strcmp(want, "avx2") == 0;
+    if (allow512 && __builtin_cpu_supports("avx512f"))
+        pn_simd = &pn_simd_avx512;
+    else if (allow2 && __builtin_cpu_supports("avx2"))
+        pn_simd = &pn_simd_avx2;
+#endif
+    return 0;
+}
+
+/* The names used everywhere else: one indirect call to the active level. */
+#define PN_DISPATCH_BINARY(NAME)                                             \
+    static inline void pn_##NAME##_vv(double *o, const double *a,            \
+                                      const double *b, pn_ssize_t n)         \
+    { pn_simd->NAME##_vv(o, a, b, n); }                                      \
+    static inline void pn_##NAME##_vs(double *o, const double *a, double s,  \
+                                      pn_ssize_t n)                          \
+    { pn_simd->NAME##_vs(o, a, s, n); }                                      \
+    static inline void pn_##NAME##_sv(double *o, double s, const double *b,  \
+                                      pn_ssize_t n)                          \
+    { pn_simd->NAME##_sv(o, s, b, n); }
+
+#define PN_DISPATCH_UNARY(NAME)                                              \
+    static inline void pn_##NAME(double *o, const double *a, pn_ssize_t n)   \
+    { pn_simd->NAME(o, a, n); }
+
+PN_DISPATCH_BINARY(add)
+PN_DISPATCH_BINARY(sub)
+PN_DISPATCH_BINARY(mul)
+PN_DISPATCH_BINARY(div)
+PN_DISPATCH_UNARY(neg)
+PN_DISPATCH_UNARY(absolute)
+PN_DISPATCH_UNARY(sqrt)
+PN_DISPATCH_UNARY(sin)
+PN_DISPATCH_UNARY(cos)
+PN_DISPATCH_UNARY(tan)
+PN_DISPATCH_UNARY(exp)
+PN_DISPATCH_UNARY(log)
+
+static inline void pn_fill(double *o, double v, pn_ssize_t n) { pn_simd->fill(o, v, n); }
+static inline double pn_sum(const double *a, pn_ssize_t n) { return pn_simd->sum(a, n); }
+static inline double pn_dot(const double *a, const double *b, pn_ssize_t n)
+{
+    return pn_simd->dot(a, b, n);
+}
+static inline double pn_min(const double *a, pn_ssize_t n) { return pn_simd->min(a, n); }
+static inline double pn_max(const double *a, pn_ssize_t n) { return pn_simd->max(a, n); }
+
+#endif /* PICONUMPY_SIMD_H */

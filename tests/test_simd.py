@@ -1,0 +1,65 @@
+"""Runtime SIMD dispatch: the level is reported, can be lowered with
+PICONUMPY_SIMD, and every level gives the same results (bit for bit for
+arithmetic and sums; the libmvec functions are checked to 4 ulp in
+test_math_accuracy.py)."""
+import json
+import os
+
+import pytest
+
+import piconumpy
+
+LEVELS = ("baseline", "avx2", "avx512")
+
+SCRIPT = r"""
+import json, sys, piconumpy
+pn = piconumpy.get_backend(sys.argv[1])
+n = 1003
+a = pn.arange(n) * 0.37 - 100.0
+b = pn.linspace(-3.0, 7.0, n)
+out = {
+    "level": piconumpy.simd_level(),
+    "backend_level": pn._simd_level(),
+    "add": (a + b).tolist(), "sub": (a - b).tolist(), "mul": (a * 2.5).tolist(),
+    "div": (1.0 / b).tolist(), "sqrt": pn.sqrt(abs(a)).tolist(),
+    "neg": (-a).tolist(), "sum": a.sum(), "dot": pn.dot(a, b),
+    "min": b.min(), "max": b.max(), "mean": a.mean(),
+    "strided": (a[1::3] + b[2::3]).tolist(),
+}
+print(json.dumps(out))
+"""
+
+
+def run_level(run_python, backend, level):
+    env = dict(os.environ, PICONUMPY_SIMD=level)
+    return json.loads(run_python(["-c", SCRIPT, backend], env=env).stdout)
+
+
+def test_simd_level_is_reported():
+    assert piconumpy.simd_level() in LEVELS + ("none",)
+    for name in piconumpy.backends():
+        if name != "purepy":
+            assert piconumpy.get_backend(name)._simd_level() in LEVELS
+    assert piconumpy.get_backend("purepy") is not None
+
+
+@pytest.mark.parametrize("backend", [b for b in piconumpy.backends() if b != "purepy"])
+def test_every_level_gives_identical_arithmetic(run_python, backend):
+    results = {level: run_level(run_python, backend, level) for level in LEVELS}
+    assert results["baseline"]["level"] == "baseline"
+    # a level the CPU lacks falls back to the best one below it, and says so
+    for level in LEVELS:
+        got = results[level]["backend_level"]
+        assert LEVELS.index(got) <= LEVELS.index(level)
+    reference = results["baseline"]
+    for level in LEVELS[1:]:
+        for key, value in reference.items():
+            if key not in ("level", "backend_level"):
+                assert results[level][key] == value, (level, key)
+
+
+def test_unknown_level_fails_loudly(run_python):
+    env = dict(os.environ, PICONUMPY_SIMD="sse9")
+    proc = run_python(["-c", "import piconumpy"], env=env, check=False)
+    assert proc.returncode != 0
+    assert "PICONUMPY_SIMD must be one of baseline, avx2, avx512" in proc.stderr
