@@ -142,6 +142,41 @@ def _square(A, name):
 
 # ---------------------------------------------------------------------------
 
+BINARY = (("add", operator.add), ("subtract", operator.sub),
+          ("multiply", operator.mul), ("divide", operator.truediv),
+          ("power", operator.pow))
+
+
+def _install_binary(mod, ndarray, array):
+    """add subtract multiply divide power (true_divide too), with out=:
+    the result is written into out with no temporary (C's _binary)."""
+    _binary = getattr(mod, "_binary", None)
+    if _binary is None:
+        return
+
+    def make(kind, name, op):
+        def ufunc(a, b, out=None):
+            if out is not None:
+                if type(out) is tuple and len(out) == 1:
+                    out = out[0]   # numpy also takes out=(array,)
+                return _binary(kind, a, b, out)
+            if isinstance(a, ndarray) or isinstance(b, ndarray):
+                return op(a, b)
+            if hasattr(a, "__len__") or hasattr(b, "__len__"):
+                return op(array(a) if hasattr(a, "__len__") else a, b)
+            result = array([0.0])   # two scalars: IEEE rules, a float back
+            _binary(kind, a, b, result)
+            return result[0]
+        ufunc.__name__ = ufunc.__qualname__ = name
+        ufunc.__doc__ = "element-wise %s with broadcasting; out: an array of " \
+                        "the broadcast shape to write into (returned)" % name
+        return ufunc
+
+    for kind, (name, op) in enumerate(BINARY):
+        setattr(mod, name, make(kind, name, op))
+    mod.true_divide = mod.divide
+
+
 def _install_constructors(mod):
     """zeros/ones/empty/full with numpy's optional dtype (float64 only):
     stencil code writes zeros((nx, ny), 'd')."""
@@ -194,6 +229,7 @@ def install(mod):
     mod.abs = mod.absolute
 
     _install_constructors(mod)
+    _install_binary(mod, ndarray, array)
     _install_shapes(mod, ndarray, array)
     _install_products(mod, ndarray, array)
     mod.linalg = _make_linalg(mod, ndarray, array)

@@ -405,6 +405,93 @@ PN_BINARY_SLOTS(sub, PN_OP_SUB)
 PN_BINARY_SLOTS(mul, PN_OP_MUL)
 PN_BINARY_SLOTS(div, PN_OP_DIV)
 
+static const pn_binop *const binops[] = {
+    &PN_OP_ADD, &PN_OP_SUB, &PN_OP_MUL, &PN_OP_DIV, &PN_OP_POW};
+
+static int parse_kind(PyObject *h, int count, int *kind);
+
+/* _binary(kind, a, b, out): out[...] = a OP b (broadcast into out's shape),
+ * no allocation unless an operand overlaps out (then it is copied first). */
+static PyObject *mod_binary(PyObject *mod, PyObject *const *args,
+                            Py_ssize_t nargs)
+{
+    int kind, nd;
+    pn_ssize_t shape[PN_MAXDIMS];
+    pn_err e;
+    PyObject *res = NULL;
+    operand l = {OPD_ERROR, 0.0, NULL, NULL}, r = {OPD_ERROR, 0.0, NULL, NULL};
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "_binary(kind, a, b, out) takes 4 arguments");
+        return NULL;
+    }
+    if (parse_kind(args[0], 5, &kind) < 0)
+        return NULL;
+    if (!Array_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "out must be a piconumpy array");
+        return NULL;
+    }
+    pn_core *out = CORE(args[3]);
+    classify(args[1], &l);
+    classify_convert(args[1], &l);
+    classify(args[2], &r);
+    classify_convert(args[2], &r);
+    if (l.kind == OPD_ERROR || r.kind == OPD_ERROR)
+        goto done;
+    nd = 0;
+    if (l.core && r.core) {
+        if (pn_broadcast_shapes(l.core->ndim, l.core->shape, r.core->ndim,
+                                r.core->shape, &nd, shape, &e) < 0) {
+            raise_err(&e);
+            goto done;
+        }
+    }
+    else if (l.core || r.core) {
+        const pn_core *c = l.core ? l.core : r.core;
+        nd = c->ndim;
+        memcpy(shape, c->shape, (size_t)nd * sizeof(pn_ssize_t));
+    }
+    if (nd > out->ndim || pn_check_assignable(out, nd, shape, &e) < 0) {
+        char s1[160], s2[160];
+        pn_format_shape(s1, sizeof(s1), nd, shape);
+        pn_format_shape(s2, sizeof(s2), out->ndim, out->shape);
+        PyErr_Format(PyExc_ValueError, "non-broadcastable output operand "
+                     "with shape %s doesn't match the broadcast shape %s", s2, s1);
+        goto done;
+    }
+    pn_core tl, tr;
+    int own_l = 0, own_r = 0;
+    if (l.core && l.core != out && pn_may_overlap(out, l.core)) {
+        if (pn_core_alloc_shape(&tl, l.core->ndim, l.core->shape, &e) < 0)
+            goto fail;
+        pn_to_contiguous(tl.data, l.core);
+        l.core = &tl;
+        own_l = 1;
+    }
+    if (r.core && r.core != out && pn_may_overlap(out, r.core)) {
+        if (pn_core_alloc_shape(&tr, r.core->ndim, r.core->shape, &e) < 0) {
+            if (own_l)
+                pn_core_free(&tl);
+            goto fail;
+        }
+        pn_to_contiguous(tr.data, r.core);
+        r.core = &tr;
+        own_r = 1;
+    }
+    pn_nd_binop(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar);
+    if (own_l)
+        pn_core_free(&tl);
+    if (own_r)
+        pn_core_free(&tr);
+    res = Py_NewRef(args[3]);
+    goto done;
+fail:
+    raise_err(&e);
+done:
+    Py_XDECREF(l.owned);
+    Py_XDECREF(r.owned);
+    return res;
+}
+
 static PyObject *array_pow(PyObject *a, PyObject *b, PyObject *mod)
 {
     if (mod != Py_None) {
@@ -1321,6 +1408,7 @@ static PyMethodDef module_methods[] = {
     {"sqrt", mod_sqrt, METH_O, NULL},
     {"absolute", mod_absolute, METH_O, NULL},
     {"_unary", FASTCALL(mod_unary), NULL},
+    {"_binary", FASTCALL(mod_binary), NULL},
     {"_reduce", FASTCALL(mod_reduce), NULL},
     {"_matmul", FASTCALL(mod_matmul), NULL},
     {"_solve", FASTCALL(mod_solve), NULL},

@@ -530,6 +530,94 @@ PN_BINARY_SLOTS(mul, PN_OP_MUL, HPy_nb_multiply, HPy_nb_inplace_multiply, "__rmu
 PN_BINARY_SLOTS(div, PN_OP_DIV, HPy_nb_true_divide, HPy_nb_inplace_true_divide,
                 "__rtruediv__")
 
+static const pn_binop *const binops[] = {
+    &PN_OP_ADD, &PN_OP_SUB, &PN_OP_MUL, &PN_OP_DIV, &PN_OP_POW};
+
+static int parse_kind(HPyContext *ctx, HPy h, int count, int *kind);
+
+/* _binary(kind, a, b, out): out[...] = a OP b (broadcast into out's shape),
+ * no allocation unless an operand overlaps out (then it is copied first). */
+PN_METH(mod_binary, "_binary", HPyFunc_VARARGS)
+static HPy mod_binary_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
+{
+    int kind, nd;
+    pn_ssize_t shape[PN_MAXDIMS];
+    pn_err e;
+    HPy res = HPy_NULL;
+    if (nargs != 4)
+        return raise_type(ctx, "_binary(kind, a, b, out) takes 4 arguments");
+    if (parse_kind(ctx, args[0], 5, &kind) < 0)
+        return HPy_NULL;
+    if (!is_array(ctx, args[3]))
+        return raise_type(ctx, "out must be a piconumpy array");
+    pn_core *out = CORE(ctx, args[3]);
+    HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
+    operand l, r;
+    classify(ctx, type, args[1], &l, 0);
+    classify_convert(ctx, args[1], &l);
+    classify(ctx, type, args[2], &r, 0);
+    classify_convert(ctx, args[2], &r);
+    PN_GLOBAL_RELEASE(ctx, type);
+    if (l.kind == OPD_ERROR || r.kind == OPD_ERROR)
+        goto done;
+    /* the broadcast shape of the operands must be out's shape */
+    nd = 0;
+    if (l.core && r.core) {
+        if (pn_broadcast_shapes(l.core->ndim, l.core->shape, r.core->ndim,
+                                r.core->shape, &nd, shape, &e) < 0) {
+            raise_err(ctx, &e);
+            goto done;
+        }
+    }
+    else if (l.core || r.core) {
+        const pn_core *c = l.core ? l.core : r.core;
+        nd = c->ndim;
+        memcpy(shape, c->shape, (size_t)nd * sizeof(pn_ssize_t));
+    }
+    if (nd > out->ndim || pn_check_assignable(out, nd, shape, &e) < 0) {
+        char s1[160], s2[160];
+        pn_format_shape(s1, sizeof(s1), nd, shape);
+        pn_format_shape(s2, sizeof(s2), out->ndim, out->shape);
+        char msg[400];
+        snprintf(msg, sizeof(msg), "non-broadcastable output operand "
+                 "with shape %s doesn't match the broadcast shape %s", s2, s1);
+        HPyErr_SetString(ctx, ctx->h_ValueError, msg);
+        goto done;
+    }
+    pn_core tl, tr;
+    int own_l = 0, own_r = 0;
+    if (l.core && l.core != out && pn_may_overlap(out, l.core)) {
+        if (pn_core_alloc_shape(&tl, l.core->ndim, l.core->shape, &e) < 0)
+            goto fail;
+        pn_to_contiguous(tl.data, l.core);
+        l.core = &tl;
+        own_l = 1;
+    }
+    if (r.core && r.core != out && pn_may_overlap(out, r.core)) {
+        if (pn_core_alloc_shape(&tr, r.core->ndim, r.core->shape, &e) < 0) {
+            if (own_l)
+                pn_core_free(&tl);
+            goto fail;
+        }
+        pn_to_contiguous(tr.data, r.core);
+        r.core = &tr;
+        own_r = 1;
+    }
+    pn_nd_binop(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar);
+    if (own_l)
+        pn_core_free(&tl);
+    if (own_r)
+        pn_core_free(&tr);
+    res = HPy_Dup(ctx, args[3]);
+    goto done;
+fail:
+    raise_err(ctx, &e);
+done:
+    release(ctx, &l);
+    release(ctx, &r);
+    return res;
+}
+
 PN_SLOT(array_pow, HPy_nb_power)
 static HPy array_pow_impl(HPyContext *ctx, HPy a, HPy b, HPy mod)
 {
@@ -1749,7 +1837,7 @@ static HPyDef *module_defines[] = {
     &mod_linspace,
     &mod_sin, &mod_cos, &mod_tan, &mod_exp, &mod_log, &mod_sqrt,
     &mod_absolute,
-    &mod_unary, &mod_reduce, &mod_matmul, &mod_solve, &mod_det, &mod_inv,
+    &mod_unary, &mod_binary, &mod_reduce, &mod_matmul, &mod_solve, &mod_det, &mod_inv,
     &mod_reshape, &mod_transpose,
     &mod_setup, &mod_simd_level,
     PN_MODULE_EXEC_DEF

@@ -18,6 +18,7 @@ return copies, as slicing does.
 
 import builtins as _builtins
 import math as _math
+import operator as _operator
 import sys as _sys
 import types as _types
 from array import array as _typed_array
@@ -37,6 +38,7 @@ __all__ = [
     "sum", "min", "max", "mean", "dot",
     "prod", "argmin", "argmax", "nanmin", "nanmax", "nansum", "reshape",
     "transpose", "ravel", "matmul", "eye", "linalg", "AxisError",
+    "add", "subtract", "multiply", "divide", "true_divide", "power",
 ]
 
 # This module defines sum/min/max/abs: keep the builtins under other names.
@@ -1049,3 +1051,33 @@ linalg = _types.ModuleType(
     "Linear algebra needs 2-D arrays: not available in this backend.")
 linalg.solve = linalg.inv = linalg.det = _no_linalg
 linalg.LinAlgError = LinAlgError
+
+
+def _binary_ufunc(name, op):
+    """add(a, b, out=None)... with numpy's out= (written in place)."""
+    def ufunc(a, b, out=None):
+        a_arr, b_arr = isinstance(a, ndarray), isinstance(b, ndarray)
+        if not a_arr and not b_arr and not hasattr(a, "__len__") and not hasattr(b, "__len__"):
+            return op(array([a]), b)[0]   # two scalars: IEEE rules, a float
+        result = op(a if a_arr or not hasattr(a, "__len__") else array(a), b)
+        if out is None:
+            return result
+        if type(out) is tuple and len(out) == 1:
+            out = out[0]
+        if not isinstance(out, ndarray):
+            raise TypeError("out must be a piconumpy array, not %s" % type(out).__name__)
+        if len(out) != len(result):
+            raise ValueError("non-broadcastable output operand with shape (%d,) "
+                             "doesn't match the broadcast shape (%d,)"
+                             % (len(out), len(result)))
+        out[:] = result
+        return out
+    ufunc.__name__ = ufunc.__qualname__ = name
+    return ufunc
+
+
+add = _binary_ufunc("add", _operator.add)
+subtract = _binary_ufunc("subtract", _operator.sub)
+multiply = _binary_ufunc("multiply", _operator.mul)
+divide = true_divide = _binary_ufunc("divide", _operator.truediv)
+power = _binary_ufunc("power", _operator.pow)

@@ -651,3 +651,28 @@ def test_constructors_accept_float64_dtype(pn):
     for bad in ("f4", int, "i8"):
         with pytest.raises(TypeError):
             pn.zeros(3, bad)
+
+
+@pytest.mark.parametrize("name,op", [("add", lambda x, y: x + y),
+                                     ("subtract", lambda x, y: x - y),
+                                     ("multiply", lambda x, y: x * y),
+                                     ("divide", lambda x, y: x / y),
+                                     ("power", lambda x, y: x ** y)])
+def test_binary_functions_with_out(pn, name, op):
+    f = getattr(pn, name)
+    a = pn.array([1.0, 2.0, 3.0, 4.0])
+    b = pn.array([0.5, 1.5, 2.5, 3.5])
+    assert f(a, b).tolist() == op(a, b).tolist()
+    assert f(a, 2.0).tolist() == op(a, 2.0).tolist()
+    assert f([1.0, 2.0], 3.0).tolist() == op(pn.array([1.0, 2.0]), 3.0).tolist()
+    out = pn.empty(4)
+    assert f(a, b, out=out) is out
+    assert out.tolist() == op(a, b).tolist()
+    expected = op(a, a).tolist()
+    assert f(a, a, out=a) is a          # in place, aliasing both operands
+    assert a.tolist() == expected
+    with pytest.raises(ValueError):
+        f(a, b, out=pn.empty(3))
+    with pytest.raises(TypeError):
+        f(a, b, out=[0.0] * 4)
+    assert isinstance(f(3.0, 2.0), float)

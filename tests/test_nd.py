@@ -473,3 +473,19 @@ def test_linspace_num_must_be_an_int(nd):
         nd.linspace(0, 1, [3])
     with pytest.raises(TypeError):
         nd.linspace(0, 1, (3,))
+
+
+def test_binary_functions_out_broadcasting_and_overlap(nd):
+    a, x = grid(nd, (3, 4))
+    row, r = grid(nd, (4,), seed=7)
+    out = nd.empty((3, 4))
+    assert nd.multiply(a, row, out=out) is out
+    same(out, x * r)
+    nd.add(a[:, ::-1], a, out=a)        # out overlaps an operand, reversed
+    x = x[:, ::-1] + x
+    same(a, x)
+    with pytest.raises(ValueError):
+        nd.add(a, row, out=nd.empty((4,)))
+    with pytest.raises(ValueError):
+        nd.add(a, nd.zeros((2, 4)), out=out)
+    assert nd.divide(1.0, 0.0) == float("inf")
