@@ -206,28 +206,62 @@ static inline double pn_dot_k(const double *a, const double *b, pn_ssize_t n)
 
 /* min/max with numpy's NaN semantics: any NaN makes the result NaN.
  * n must be >= 1 (callers raise ValueError on empty input). */
+/* x < m ? x : m is exactly the MINPD instruction (NaN operands leave m),
+ * so 8 independent lanes vectorise; NaNs are remembered per lane by a
+ * select as well (numpy: any NaN makes the result NaN). */
 static inline double pn_min_k(const double *a, pn_ssize_t n)
 {
-    double m = a[0];
-    int has_nan = 0;
-    for (pn_ssize_t i = 0; i < n; i++) {
-        const double x = a[i];
-        has_nan |= (x != x);
-        m = x < m ? x : m;
+    double m[8], seen[8];   /* seen[j]: a NaN met in lane j, else 0 */
+    pn_ssize_t i = 0;
+    for (int j = 0; j < 8; j++) {
+        m[j] = a[0];
+        seen[j] = 0.0;
     }
-    return has_nan ? NAN : m;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) {
+            const double x = a[i + j];
+            seen[j] = x != x ? x : seen[j];
+            m[j] = x < m[j] ? x : m[j];
+        }
+    for (; i < n; i++) {
+        seen[0] = a[i] != a[i] ? a[i] : seen[0];
+        m[0] = a[i] < m[0] ? a[i] : m[0];
+    }
+    for (int j = 1; j < 8; j++)
+        m[0] = m[j] < m[0] ? m[j] : m[0];
+    for (int j = 0; j < 8; j++)
+        if (seen[j] != seen[j])
+            return NAN;
+    return m[0];
 }
 
+/* x > m ? x : m is exactly the MAXPD instruction (NaN operands leave m),
+ * so 8 independent lanes vectorise; NaNs are remembered per lane by a
+ * select as well (numpy: any NaN makes the result NaN). */
 static inline double pn_max_k(const double *a, pn_ssize_t n)
 {
-    double m = a[0];
-    int has_nan = 0;
-    for (pn_ssize_t i = 0; i < n; i++) {
-        const double x = a[i];
-        has_nan |= (x != x);
-        m = x > m ? x : m;
+    double m[8], seen[8];   /* seen[j]: a NaN met in lane j, else 0 */
+    pn_ssize_t i = 0;
+    for (int j = 0; j < 8; j++) {
+        m[j] = a[0];
+        seen[j] = 0.0;
     }
-    return has_nan ? NAN : m;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) {
+            const double x = a[i + j];
+            seen[j] = x != x ? x : seen[j];
+            m[j] = x > m[j] ? x : m[j];
+        }
+    for (; i < n; i++) {
+        seen[0] = a[i] != a[i] ? a[i] : seen[0];
+        m[0] = a[i] > m[0] ? a[i] : m[0];
+    }
+    for (int j = 1; j < 8; j++)
+        m[0] = m[j] > m[0] ? m[j] : m[0];
+    for (int j = 0; j < 8; j++)
+        if (seen[j] != seen[j])
+            return NAN;
+    return m[0];
 }
 
 static inline double pn_prod(const double *a, pn_ssize_t n)

@@ -97,6 +97,8 @@ typedef struct {
     { return pn_max_k(a, n); }
 
 #define PN_LEVEL_TABLE(SFX, SIN, COS, TAN, EXP, LOG)                         \
+    PN_LEVEL_TABLE_MM(SFX, SIN, COS, TAN, EXP, LOG, pn_min_##SFX, pn_max_##SFX)
+#define PN_LEVEL_TABLE_MM(SFX, SIN, COS, TAN, EXP, LOG, MIN, MAX)            \
     static const pn_simd_table pn_simd_##SFX = {                             \
         #SFX,                                                                \
         pn_add_vv_##SFX, pn_add_vs_##SFX, pn_add_sv_##SFX,                   \
@@ -105,8 +107,7 @@ typedef struct {
         pn_div_vv_##SFX, pn_div_vs_##SFX, pn_div_sv_##SFX,                   \
         pn_neg_##SFX, pn_absolute_##SFX, pn_sqrt_##SFX,                      \
         SIN, COS, TAN, EXP, LOG,                                             \
-        pn_fill_##SFX, pn_sum_##SFX, pn_dot_##SFX, pn_min_##SFX,             \
-        pn_max_##SFX,                                                        \
+        pn_fill_##SFX, pn_sum_##SFX, pn_dot_##SFX, MIN, MAX,                 \
     };
 
 /* ---- baseline: x86-64 as compiled, scalar libm for the functions ---- */
@@ -144,9 +145,41 @@ PN_LEVEL_MVEC(avx2, cos, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v
 PN_LEVEL_MVEC(avx2, tan, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_tan)
 PN_LEVEL_MVEC(avx2, exp, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_exp)
 PN_LEVEL_MVEC(avx2, log, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_log)
+/* min/max: gcc does not vectorise the compare-select reduction by itself.
+ * _mm256_min_pd(x, m) returns m when x is NaN, like `x < m ? x : m`; NaNs
+ * are collected with an unordered compare (numpy: any NaN gives NaN). */
+#define PN_AVX2_MINMAX(NAME, INTRIN, GENERIC)                                \
+    static double pn_##NAME##_avx2v(const double *a, pn_ssize_t n)           \
+    {                                                                        \
+        if (n < 16)                                                          \
+            return GENERIC(a, n);                                            \
+        __m256d m0 = _mm256_set1_pd(a[0]), m1 = m0;                          \
+        __m256d nan = _mm256_setzero_pd();                                   \
+        pn_ssize_t i = 0;                                                    \
+        for (; i + 8 <= n; i += 8) {                                         \
+            __m256d x0 = _mm256_loadu_pd(a + i), x1 = _mm256_loadu_pd(a + i + 4); \
+            nan = _mm256_or_pd(nan, _mm256_cmp_pd(x0, x1, _CMP_UNORD_Q));   \
+            m0 = INTRIN(x0, m0);                                             \
+            m1 = INTRIN(x1, m1);                                             \
+        }                                                                    \
+        if (_mm256_movemask_pd(nan))                                         \
+            return NAN;                                                      \
+        double lanes[8];                                                     \
+        _mm256_storeu_pd(lanes, m0);                                         \
+        _mm256_storeu_pd(lanes + 4, m1);                                     \
+        double r = GENERIC(lanes, 8), t = i < n ? GENERIC(a + i, n - i) : r; \
+        if (t != t)                                                          \
+            return NAN;                                                      \
+        return GENERIC##_pair(r, t);                                         \
+    }
+
+static inline double pn_min_k_pair(double r, double t) { return t < r ? t : r; }
+static inline double pn_max_k_pair(double r, double t) { return t > r ? t : r; }
+PN_AVX2_MINMAX(min, _mm256_min_pd, pn_min_k)
+PN_AVX2_MINMAX(max, _mm256_max_pd, pn_max_k)
 #pragma GCC pop_options
-PN_LEVEL_TABLE(avx2, pn_sin_avx2, pn_cos_avx2, pn_tan_avx2, pn_exp_avx2,
-               pn_log_avx2)
+PN_LEVEL_TABLE_MM(avx2, pn_sin_avx2, pn_cos_avx2, pn_tan_avx2, pn_exp_avx2,
+                  pn_log_avx2, pn_min_avx2v, pn_max_avx2v)
 
 #pragma GCC push_options
 #pragma GCC target("avx512f")
@@ -157,8 +190,8 @@ PN_LEVEL_MVEC(avx512, tan, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN
 PN_LEVEL_MVEC(avx512, exp, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_exp)
 PN_LEVEL_MVEC(avx512, log, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_log)
 #pragma GCC pop_options
-PN_LEVEL_TABLE(avx512, pn_sin_avx512, pn_cos_avx512, pn_tan_avx512,
-               pn_exp_avx512, pn_log_avx512)
+PN_LEVEL_TABLE_MM(avx512, pn_sin_avx512, pn_cos_avx512, pn_tan_avx512,
+                  pn_exp_avx512, pn_log_avx512, pn_min_avx2v, pn_max_avx2v)
 #endif
 
 static const pn_simd_table *pn_simd = &pn_simd_baseline;
