@@ -24,7 +24,7 @@ install: $(addsuffix /.installed,$(VENVS))
 $(VENV_CPY)/.installed: setup.py pyproject.toml piconumpy/*.c piconumpy/*.h piconumpy/*.py
 	test -x $(VENV_CPY)/bin/python || $(PYTHON) -m venv $(VENV_CPY)
 	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) --upgrade pip
-	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) hpy==0.9.0 numpy pytest hypothesis mpmath
+	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) hpy==0.9.0 numpy pytest hypothesis mpmath matplotlib
 	$(VENV_CPY)/bin/python -m pip install $(PIP_FLAGS) --force-reinstall --no-deps .
 	touch $@
 

@@ -1,7 +1,10 @@
 """Benchmark worker: runs inside ONE interpreter and prints one JSON document.
 
 Started by bench/run_bench.py
-(`python bench/_worker.py --cref PATH [--laplace-ref PATH] [--quick]`).
+(`python bench/_worker.py --cref PATH [--laplace-ref PATH] [--quick]`), and
+once per piconumpy SIMD level for the large-array section alone
+(`python bench/_worker.py --large --simd LEVEL --large-ref NAME=PATH ...`:
+the level is chosen when piconumpy is imported, hence one process each).
 Progress goes to stderr; the result is the stdout line starting with MARK.
 Any exception (a variant raising, results disagreeing with C) ends the
 process with a traceback and a non-zero status: the driver then fails too.
@@ -23,6 +26,7 @@ if HERE not in sys.path:
 
 import board  # noqa: E402  (needs HERE on sys.path)
 import laplace  # noqa: E402
+import large_arrays  # noqa: E402
 import tiny_ops  # noqa: E402
 
 MARK = "@@PICONUMPY-BENCH-JSON@@ "
@@ -305,13 +309,30 @@ def bench_laplace(spaces, lref, cfg, min_rounds, max_rounds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cref", required=True, help="compiled bench/board_ref.c")
+    parser.add_argument("--cref", help="compiled bench/board_ref.c (required "
+                        "unless --large)")
     parser.add_argument("--laplace-ref",
                         help="compiled bench/laplace_ref.c (no Laplace section without it)")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int,
                         help="exact number of rounds (board and Laplace)")
+    parser.add_argument("--large", action="store_true",
+                        help="run the large-array section only")
+    parser.add_argument("--simd", help="--large: SIMD level to request "
+                        "(PICONUMPY_SIMD; default: piconumpy's own choice)")
+    parser.add_argument("--large-ref", action="append", default=[],
+                        metavar="NAME=PATH", help="--large: a C reference binary "
+                        "(compiled bench/large_ref.c), e.g. baseline=bench/build/...")
+    parser.add_argument("--seconds", type=float,
+                        help="--large: time budget of the rounds (all sizes)")
+    parser.add_argument("--no-purepy", action="store_true",
+                        help="--large: leave purepy out (it has no SIMD levels: "
+                        "one worker measures it)")
     args = parser.parse_args()
+    if args.large:
+        return main_large(args)
+    if not args.cref:
+        parser.error("--cref is required")
     mode = "quick" if args.quick else "full"
     cfg = dict(SETTINGS[mode])
     max_rounds = cfg["max_rounds"]
@@ -347,6 +368,21 @@ def main():
         "elapsed": time.perf_counter() - t0,
     }
     out.update(info)
+    sys.stdout.write(MARK + json.dumps(out) + "\n")
+    sys.stdout.flush()
+
+
+def main_large(args):
+    # the level must be in the environment before piconumpy is imported
+    # (large_arrays imports it lazily, in measure())
+    if args.simd:
+        os.environ["PICONUMPY_SIMD"] = args.simd
+    else:
+        os.environ.pop("PICONUMPY_SIMD", None)
+    crefs = dict(item.split("=", 1) for item in args.large_ref)
+    out = large_arrays.measure(
+        level=args.simd, crefs=crefs, with_purepy=not args.no_purepy,
+        seconds=args.seconds, rounds=args.rounds, quick=args.quick)
     sys.stdout.write(MARK + json.dumps(out) + "\n")
     sys.stdout.flush()
 

@@ -2,10 +2,13 @@
 
     python3 bench/run_bench.py --python PATH [--pypy PATH] [--quick]
 
-Compiles the C references (bench/board_ref.c and bench/laplace_ref.c ->
-bench/build/), runs one worker process (bench/_worker.py) per interpreter,
-merges their JSON into markdown tables and writes
-bench/results/{board,laplace,tiny_ops,summary}.md (plus the raw worker JSON,
+Compiles the C references (bench/board_ref.c, bench/laplace_ref.c and
+bench/large_ref.c, the last twice: baseline x86-64 and -mavx2 -> bench/build/),
+runs one worker process (bench/_worker.py) per interpreter, then one
+large-array worker per interpreter and piconumpy SIMD level, merges their
+JSON into markdown tables and writes
+bench/results/{board,laplace,large_arrays,tiny_ops,summary}.md, plus the
+chart summary.png when matplotlib is importable (and the raw worker JSON,
 gitignored).  See bench/README.md for the method.
 
 Exit status is non-zero if the C build fails or if any worker fails (a
@@ -15,6 +18,7 @@ variant raising, or results disagreeing with the C reference).
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import statistics
@@ -30,8 +34,20 @@ C_SOURCE = os.path.join(HERE, "board_ref.c")
 C_BINARY = os.path.join(BUILD, "board_ref")
 LAPLACE_SOURCE = os.path.join(HERE, "laplace_ref.c")
 LAPLACE_BINARY = os.path.join(BUILD, "laplace_ref")
+LARGE_SOURCE = os.path.join(HERE, "large_ref.c")
+LARGE_BINARIES = {c: os.path.join(BUILD, "large_ref_" + c) for c in ("baseline", "avx2")}
+IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
+# the instruction sets of the two builds; elsewhere than x86-64, one
+# plain -O3 build stands for "baseline" and there is no avx2 one
+LARGE_FLAGS = (
+    {"baseline": ["-march=x86-64"], "avx2": ["-march=x86-64", "-mavx2"]}
+    if IS_X86_64 else {"baseline": []}
+)
 WORKER = os.path.join(HERE, "_worker.py")
 MARK = "@@PICONUMPY-BENCH-JSON@@ "
+
+sys.path.insert(0, HERE)
+import large_arrays  # noqa: E402  (OPS: labels and bytes; imports no array library)
 
 # column key -> label; the key is the role given on the command line
 INTERPRETERS = [("cpython", "CPython"), ("pypy", "PyPy")]
@@ -47,21 +63,24 @@ class BenchError(Exception):
     pass
 
 
-def compiler_command(source=C_SOURCE, binary=C_BINARY):
+def compiler_command(source=C_SOURCE, binary=C_BINARY, flags=None):
     cc = os.environ.get("CC", "gcc")
     # -ffp-contract=off: no FMA contraction, so C rounds exactly like Python
-    return [cc, "-O3", "-ffp-contract=off", source, "-o", binary, "-lm"]
+    flags = ["-ffp-contract=off"] if flags is None else flags
+    return [cc, "-O3"] + flags + [source, "-o", binary, "-lm"]
 
 
-def build_c_reference(source=C_SOURCE, binary=C_BINARY):
-    """Compile `source` if `binary` is missing or older than it."""
+def build_c_reference(source=C_SOURCE, binary=C_BINARY, flags=None):
+    """Compile `source` if `binary` is missing or older than it (or than
+    this file, where the flags are)."""
     if (
         os.path.exists(binary)
         and os.path.getmtime(binary) >= os.path.getmtime(source)
+        and (flags is None or os.path.getmtime(binary) >= os.path.getmtime(__file__))
     ):
         return binary
     os.makedirs(BUILD, exist_ok=True)
-    cmd = compiler_command(source, binary)
+    cmd = compiler_command(source, binary, flags)
     print("compiling C reference: " + " ".join(cmd), file=sys.stderr)
     try:
         subprocess.run(cmd, check=True)
@@ -70,8 +89,8 @@ def build_c_reference(source=C_SOURCE, binary=C_BINARY):
     return binary
 
 
-def run_worker(label, exe, args):
-    cmd = [exe, WORKER, "--cref", C_BINARY, "--laplace-ref", LAPLACE_BINARY]
+def run_worker(label, exe, args, extra=None, env=None):
+    cmd = [exe, WORKER] + (extra or ["--cref", C_BINARY, "--laplace-ref", LAPLACE_BINARY])
     if args.quick:
         cmd.append("--quick")
     if args.rounds:
@@ -79,7 +98,8 @@ def run_worker(label, exe, args):
     print("== %s: %s" % (label, " ".join(cmd)), file=sys.stderr)
     try:
         # stderr is inherited: progress and tracebacks show up live
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=ROOT, timeout=1800)
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=ROOT, timeout=1800,
+                              env=env)
     except OSError as exc:
         raise BenchError("cannot run %s interpreter %r: %s" % (label, exe, exc))
     except subprocess.TimeoutExpired:
@@ -98,6 +118,91 @@ def run_worker(label, exe, args):
         if line.startswith(MARK):
             return json.loads(line[len(MARK):])
     raise BenchError("%s worker printed no result:\n%s" % (label, out))
+
+
+# -------------------------------------------------------------- large arrays
+
+LARGE_LEVELS = ("baseline", "avx2", "avx512")
+LARGE_DEFAULT = "default"   # the only "level" before piconumpy.simd_level()
+# seconds of rounds per interpreter, shared by its SIMD-level workers; with
+# process start-up, array set-up and warm-up the section stays within ~90 s
+LARGE_SECONDS = 55.0
+CPU_FLAG = {"avx2": "avx2", "avx512": "avx512f"}
+
+
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def cpu_supports(level, flags):
+    return level == "baseline" or (IS_X86_64 and CPU_FLAG[level] in flags)
+
+
+def probe_simd(label, exe, level):
+    """What `import piconumpy` chooses under PICONUMPY_SIMD=level (None:
+    unset): bench/large_arrays.py --probe in a fresh process."""
+    env = dict(os.environ)
+    env.pop("PICONUMPY_SIMD", None)
+    if level:
+        env["PICONUMPY_SIMD"] = level
+    cmd = [exe, os.path.join(HERE, "large_arrays.py"), "--probe"]
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=ROOT, env=env,
+                              timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise BenchError("%s: cannot probe the SIMD level: %s" % (label, exc))
+    lines = proc.stdout.decode("utf-8", "replace").strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise BenchError("%s: `%s` failed with PICONUMPY_SIMD=%s, see above"
+                         % (label, " ".join(cmd), level))
+    return json.loads(lines[-1])
+
+
+def run_large(label, exe, args, flags):
+    """The large-array workers of one interpreter: one per SIMD level that
+    piconumpy really runs here (a request it lowers is n/a, with why)."""
+    if not probe_simd(label, exe, None)["has_simd_level"]:
+        plan = [(LARGE_DEFAULT, None)]
+    else:
+        plan = []
+        for level in LARGE_LEVELS:
+            got = probe_simd(label, exe, level)["simd_level"]
+            if got == level:
+                plan.append((level, None))
+            elif not cpu_supports(level, flags):
+                plan.append((level, "n/a (CPU)"))
+            else:
+                plan.append((level, "n/a (not built: runs %s)" % got))
+    to_run = [level for level, why in plan if why is None]
+    crefs = []
+    for name, path in LARGE_BINARIES.items():
+        if name in LARGE_FLAGS and cpu_supports(name, flags):
+            crefs += ["--large-ref", "%s=%s" % (name, path)]
+    levels = []
+    for level, why in plan:
+        if why:
+            print("== %s large arrays, %s: %s" % (label, level, why), file=sys.stderr)
+            levels.append({"level": level, "reason": why, "result": None})
+            continue
+        extra = ["--large"] + crefs
+        if level != LARGE_DEFAULT:
+            extra += ["--simd", level]
+        if not args.quick:
+            extra += ["--seconds", "%g" % (LARGE_SECONDS / len(to_run))]
+        if level != to_run[0]:
+            extra.append("--no-purepy")   # no SIMD in pure Python: measured once
+        env = dict(os.environ)
+        env.pop("PICONUMPY_SIMD", None)
+        res = run_worker("%s large arrays, %s" % (label, level), exe, args, extra, env)
+        levels.append({"level": level, "reason": None, "result": res})
+    return {"levels": levels}
 
 
 # ---------------------------------------------------------------- formatting
@@ -335,6 +440,231 @@ def laplace_targets_table(results):
     ])
 
 
+# ---------------------------------------------------- large-array tables
+
+LARGE_BACKENDS = ["cpython", "hpy", "hpy_universal"]
+# (name, ops, figure, goal): each op's figure must be >= goal; the table
+# shows the worst op of the group.  x_ref: throughput / the C reference's
+# (same instruction set, same round); x_numpy: speed-up over numpy.
+LARGE_COPY_OPS = ("add", "add_out", "mul", "mul_out", "copy", "copy_out")
+LARGE_MATH_OPS = ("sin", "sin_out", "cos_out", "exp", "exp_out", "log_out")
+LARGE_TARGETS = [
+    ("add/mul/copy ÷ C", LARGE_COPY_OPS, "x_ref", 0.95),
+    ("add/mul/copy ÷ numpy", LARGE_COPY_OPS, "x_numpy", 1.0),
+    ("sin/cos/exp/log ÷ numpy", LARGE_MATH_OPS, "x_numpy", 3.0),
+    ("sum ÷ numpy", ("sum",), "x_numpy", 1.5),
+]
+
+
+def fmt_n(n):
+    e = int(round(math.log10(n)))
+    return "1e%d" % e if 10 ** e == n else str(n)
+
+
+def fmt_gbs(nbytes, n, t):
+    return NA if t is None else "%.1f" % (nbytes * n / t / 1e9)
+
+
+def large_runs(results, key):
+    lg = results.get(key, {}).get("large")
+    return [lv for lv in lg["levels"] if lv["result"]] if lg else []
+
+
+def large_columns(runs):
+    """[(label, worker result, variant)]: numpy and purepy from the first
+    level's worker, then each compiled backend at each level."""
+    first = runs[0]["result"]
+    cols = []
+    for name in ("numpy", "purepy"):
+        if any(name in rn["variants"] or name in rn["na"]
+               for rn in first["per_n"].values()):
+            cols.append((name, first, name))
+    for backend in LARGE_BACKENDS:
+        for lv in runs:
+            if backend in lv["result"]["variant_levels"]:
+                cols.append(("%s·%s" % (backend, lv["level"]), lv["result"], backend))
+    return cols
+
+
+def large_entry(res, variant, n, op):
+    rn = res["per_n"].get(str(n))
+    return rn["variants"].get(variant, {}).get(op) if rn else None
+
+
+def large_sizes(results):
+    sizes = set()
+    for key, _ in INTERPRETERS:
+        for lv in large_runs(results, key):
+            sizes.update(lv["result"]["sizes"])
+    return sorted(sizes)
+
+
+def large_notes(label, lg, runs):
+    """n/a lines of one interpreter: levels not run, ops a backend lacks,
+    sizes a variant skips."""
+    lines = ["- %s, SIMD level %s: %s" % (label, lv["level"], lv["reason"])
+             for lv in lg["levels"] if lv["reason"]]
+    labels = {op[0]: op[1] for op in large_arrays.OPS}
+    by_op, whole = {}, {}
+    for lv in runs:
+        for n_key, rn in lv["result"]["per_n"].items():
+            for variant, reasons in rn["na"].items():
+                grouped = {}
+                for op, why in reasons.items():
+                    grouped.setdefault(why, []).append(op)
+                for why, ops in grouped.items():
+                    if len(ops) == len(large_arrays.OPS):
+                        whole.setdefault((variant, why), set()).add(int(n_key))
+                    else:
+                        for op in ops:
+                            by_op.setdefault((op, why), set()).add(variant)
+    for (variant, why), sizes in whole.items():
+        lines.append("- %s, %s: not run on n = %s (%s)" % (
+            label, variant, ", ".join(fmt_n(n) for n in sorted(sizes)), why))
+    for op in large_arrays.OP_KEYS:
+        for (key, why), variants in by_op.items():
+            if key == op:
+                lines.append("- %s, `%s`: n/a for %s (%s)" % (
+                    label, labels[op], ", ".join(ordered(variants, TINY_COLUMNS)), why))
+    return lines
+
+
+def large_table(results, detail=True):
+    """The large-array section ("" when no worker ran it); `detail` adds
+    the absolute GB/s and ns per element table."""
+    done = [(key, label) for key, label in INTERPRETERS if large_runs(results, key)]
+    if not done:
+        return ""
+    ops = large_arrays.OPS
+    sizes = large_sizes(results)
+    out = [
+        "## Large arrays (float64, n = %s)" % ", ".join(fmt_n(n) for n in sizes),
+        "",
+        "Throughput of one op on n elements: bytes read + written per element "
+        "(a+b 24, sum 8, the others 16) / time. Interleaved rounds; every figure "
+        "is the median of the per-round ratios. **÷C** = C time / variant time "
+        "in the same round (higher is better, 1 = the C loop's throughput), "
+        "against the C build of the same instruction set: `gcc -O3 "
+        "-march=x86-64` (baseline) for numpy, purepy and the baseline and "
+        "default levels, `-march=x86-64 -mavx2` for avx2 and avx512. "
+        "**÷numpy** = numpy time / variant time (speed-up over numpy). "
+        "`backend·level`: piconumpy backend at that SIMD level "
+        "(`PICONUMPY_SIMD`, one worker process per level). The C reference "
+        "writes into a preallocated output: the new-output forms (`a + b`...) "
+        "also pay for allocating theirs.",
+        "",
+    ]
+    for key, label in done:
+        lg = results[key]["large"]
+        runs = large_runs(results, key)
+        cols = large_columns(runs)
+        first = runs[0]["result"]
+        rounds = "; ".join("%s: %s" % (lv["level"], ", ".join(
+            "%s × %d" % (fmt_n(int(nk)), rn["rounds"])
+            for nk, rn in lv["result"]["per_n"].items())) for lv in runs)
+        crefs = [c for c in ("baseline", "avx2")
+                 if any(c in rn["c"] for rn in first["per_n"].values())]
+
+        def c_time(n, kern, c):
+            rn = first["per_n"].get(str(n))
+            return rn["c"][c][kern] if rn and c in rn["c"] and kern else None
+
+        rows_c, rows_np, rows_abs = [], [], []
+        for n in sizes:
+            for op, op_label, _, nbytes, kern in ops:
+                head = "%s `%s`" % (fmt_n(n), op_label)
+                entries = [large_entry(res, v, n, op) for _, res, v in cols]
+                if kern:
+                    row = [head, " / ".join(fmt_gbs(nbytes, n, c_time(n, kern, c))
+                                            for c in crefs)]
+                    row += [fmt_ratio(e.get("x_ref")) if e else NA for e in entries]
+                    rows_c.append(row)
+                numpy_e = large_entry(first, "numpy", n, op)
+                row = [head, fmt_gbs(nbytes, n, numpy_e["time"]) if numpy_e else NA]
+                row += [fmt_ratio(e.get("x_numpy")) if e else NA
+                        for (_, _, v), e in zip(cols, entries) if v != "numpy"]
+                rows_np.append(row)
+                row = [head] + [fmt_gbs(nbytes, n, c_time(n, kern, c)) for c in crefs]
+                row += ["%s (%.2f)" % (fmt_gbs(nbytes, n, e["time"]), 1e9 * e["time"] / n)
+                        if e else NA for e in entries]
+                rows_abs.append(row)
+        names = [c for c, _, _ in cols]
+        out += [
+            "### %s" % label,
+            "",
+            "Rounds per size: %s." % rounds,
+            "",
+            "Throughput ÷ C (higher is better):",
+            "",
+            md_table(["n, op", "C GB/s (%s)" % " / ".join(crefs)] + names, rows_c),
+            "",
+            "Speed-up over numpy (numpy time / variant time, higher is better):",
+            "",
+            md_table(["n, op", "numpy GB/s"] + [c for c in names if c != "numpy"],
+                     rows_np),
+            "",
+        ]
+        if detail:
+            out += [
+                "GB/s (ns per element), medians over rounds; C: the median "
+                "time of one call in the C program, as run by the first "
+                "level's worker (the ÷C ratios use each worker's own C runs, "
+                "so on the cache-sized 1e6 they can disagree with these "
+                "columns):",
+                "",
+                md_table(["n, op"] + ["C %s" % c for c in crefs] + names, rows_abs),
+                "",
+            ]
+        notes = large_notes(label, lg, runs)
+        if notes:
+            out += ["n/a:", ""] + notes + [""]
+    out.append(large_targets_table(results, sizes))
+    return "\n".join(out)
+
+
+def large_targets_table(results, sizes):
+    short = {op[0]: op[2] for op in large_arrays.OPS}
+    rows = []
+    for key, label in INTERPRETERS:
+        for lv in large_runs(results, key):
+            res = lv["result"]
+            backend = res["default_backend"]
+            for name, ops, figure, goal in LARGE_TARGETS:
+                values, cells = [], []
+                for n in sizes:
+                    found = [(e[figure], op) for op in ops
+                             for e in [large_entry(res, backend, n, op)]
+                             if e and e.get(figure) is not None]
+                    if not found:
+                        values.append(None)
+                        cells.append(NA)
+                        continue
+                    worst, op = min(found)
+                    values.append(worst)
+                    cells.append(fmt_ratio(worst) + (" (%s)" % short[op] if len(ops) > 1 else ""))
+                known = [v for v in values if v is not None]
+                if not known:
+                    status = NA
+                elif all(v >= goal for v in known):
+                    status = "PASS" if len(known) == len(values) else "PASS (partial)"
+                else:
+                    status = "**MISS**"
+                rows.append(["%s: %s·%s %s" % (label, backend, lv["level"], name)]
+                            + cells + ["≥ %.2f" % goal if goal < 10 else "≥ %g" % goal,
+                                       status])
+    return "\n".join([
+        "## Targets (large arrays)",
+        "",
+        "The interpreter's default piconumpy backend at each SIMD level; per "
+        "size, the worst op of the group (in brackets) — its median per-round "
+        "ratio: throughput ÷ C, or speed-up over numpy (n/a: not measured).",
+        "",
+        md_table(["target"] + [fmt_n(n) for n in sizes] + ["goal", "status"], rows,
+                 ["---"] + ["---:"] * len(sizes) + ["---", "---"]),
+        "",
+    ])
+
+
 def pair_ratio(res, num, den):
     """Median over rounds of time[num] / time[den] (same round), or None."""
     if res is None:
@@ -425,7 +755,7 @@ def command_output(cmd):
         return None
 
 
-def machine_info(results, args, elapsed, load_before):
+def machine_info(results, args, elapsed, load_before, flags=()):
     try:
         load_after = os.getloadavg()
     except OSError:
@@ -447,6 +777,9 @@ def machine_info(results, args, elapsed, load_before):
     if load_before and load_after:
         lines.append("- load average (1 min) before / after: %.2f / %.2f"
                      % (load_before[0], load_after[0]))
+    if IS_X86_64:
+        lines.append("- CPU SIMD: %s" % ", ".join(
+            "%s %s" % (f, "yes" if f in flags else "no") for f in ("avx2", "fma", "avx512f")))
     for key, label in INTERPRETERS:
         res = results.get(key)
         if res is None:
@@ -457,6 +790,14 @@ def machine_info(results, args, elapsed, load_before):
                res["numpy"] or NA, res["piconumpy_file"],
                ", ".join(res["backends"]) or "none")
         )
+        large = res.get("large")
+        if large:
+            lines.append("- %s large arrays (%.0f s): SIMD levels %s" % (
+                label, large.get("elapsed", 0), ", ".join(
+                    "%s %s" % (lv["level"], lv["reason"] or (
+                        "run (simd_level() = %s)" % lv["result"]["simd_level"]
+                        if lv["result"]["simd_level"] else "run (no simd_level())"))
+                    for lv in large["levels"])))
     return "\n".join(lines) + "\n"
 
 
@@ -465,15 +806,16 @@ def machine_info(results, args, elapsed, load_before):
 
 def main():
     parser = argparse.ArgumentParser(
-        description="piconumpy benchmarks: board (RK4), Laplace and tiny ops")
+        description="piconumpy benchmarks: board (RK4), Laplace, large arrays "
+                    "and tiny ops")
     parser.add_argument("--python", default=sys.executable,
                         help="CPython interpreter (default: this one)")
     parser.add_argument("--pypy", help="PyPy interpreter (optional)")
     parser.add_argument("--quick", action="store_true",
-                        help="short smoke run (~30 s for both interpreters)")
+                        help="short smoke run (~1 min for both interpreters)")
     parser.add_argument("--rounds", type=int,
-                        help="exact number of board and Laplace rounds "
-                             "(overrides the time budgets)")
+                        help="exact number of board, Laplace and large-array "
+                             "rounds (overrides the time budgets)")
     args = parser.parse_args()
 
     t0 = time.time()
@@ -481,9 +823,12 @@ def main():
         load_before = os.getloadavg()
     except OSError:
         load_before = None
+    flags = cpu_flags()
     try:
         build_c_reference()
         build_c_reference(LAPLACE_SOURCE, LAPLACE_BINARY)
+        for name, extra in LARGE_FLAGS.items():
+            build_c_reference(LARGE_SOURCE, LARGE_BINARIES[name], extra)
         results = {}
         for key, label in INTERPRETERS:
             exe = args.python if key == "cpython" else args.pypy
@@ -493,6 +838,9 @@ def main():
             if res["implementation"].lower() != key:
                 print("warning: the %s column runs %s (%s)"
                       % (label, res["implementation"], exe), file=sys.stderr)
+            t_large = time.time()
+            res["large"] = run_large(label, exe, args, flags)
+            res["large"]["elapsed"] = time.time() - t_large
             results[key] = res
     except BenchError as exc:
         print("run_bench: error: %s" % exc, file=sys.stderr)
@@ -505,19 +853,34 @@ def main():
 
     board_md = board_table(results)
     laplace_md = laplace_table(results)
+    large_md = large_table(results)
     tiny_md = tiny_table(results)
     targets_md = targets_table(results)
-    info_md = machine_info(results, args, time.time() - t0, load_before)
+    info_md = machine_info(results, args, time.time() - t0, load_before, flags)
+    # the summary leaves out the large arrays' absolute table (GB/s, ns per
+    # element): large_arrays.md has it
+    large_short = large_table(results, detail=False)
+    if large_short:
+        large_short = large_short.replace(
+            "\n### ", "\n(GB/s and ns per element: `large_arrays.md`.)\n\n### ", 1)
     summary = "\n".join([
         "# piconumpy benchmark summary", "", info_md, targets_md, board_md,
-        laplace_md, tiny_md,
+        laplace_md, large_short, tiny_md,
     ])
     for name, text in [("board.md", board_md), ("laplace.md", laplace_md),
-                       ("tiny_ops.md", tiny_md), ("summary.md", summary)]:
+                       ("large_arrays.md", large_md), ("tiny_ops.md", tiny_md),
+                       ("summary.md", summary)]:
         with open(os.path.join(RESULTS, name), "w") as f:
             f.write(text if name == "summary.md" else "%s\n%s" % (
                 "<!-- generated by bench/run_bench.py; see summary.md -->", text))
     print(summary)
+    # the chart is a convenience: no matplotlib, or any failure, is a note
+    try:
+        import chart
+        note = chart.write_chart(results, os.path.join(RESULTS, "summary.png"))
+    except Exception as exc:  # noqa: BLE001  (never fail the run for a chart)
+        note = "chart skipped: %s: %s" % (type(exc).__name__, exc)
+    print(note)
     print("results written to %s" % os.path.relpath(RESULTS))
     return 0
 

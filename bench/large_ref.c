@@ -1,0 +1,164 @@
+/* C reference for the large-array benchmark (see bench/large_arrays.py).
+ *
+ * Plain C loops over n float64 elements, the throughput a compiled kernel
+ * should reach:
+ *     copy  memcpy(o, a, 8n)            (glibc's, dispatched at run time)
+ *     add   o[i] = a[i] + b[i]
+ *     mul   o[i] = a[i] * 2.5
+ *     sum   s += a[i], 8 independent accumulators: a single accumulator
+ *           is bound by the latency of one addition per element, 8 of them
+ *           is what any SIMD kernel (or numpy's pairwise sum) does
+ * Outputs go to a preallocated, already touched array (no page faults).
+ * bench/run_bench.py builds it twice with gcc -O3: -march=x86-64 (SSE2,
+ * the baseline every x86-64 CPU runs) and -march=x86-64 -mavx2.
+ *
+ * Usage: large_ref n [min_seconds [sample_seconds]]   (defaults 0.2, 0.002)
+ * A sample is k back-to-back calls of one kernel, k chosen (per kernel) so
+ * that it lasts about sample_seconds, at least one call: the Python side
+ * samples the same way, so that both see the same cache state (small arrays
+ * stay in cache from one call to the next, 1e7 elements do not).  The four
+ * kernels take turns, sample after sample, until min_seconds have been
+ * spent in all of them together (and each has at least 5 samples).
+ * Prints one JSON object: per kernel, the median and min time of ONE call
+ * (seconds) and k, the number of samples, and check values (the sum,
+ * o[n/2] after mul) which the Python side verifies.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* external linkage: the clock calls might read them, so the compiler can
+ * neither drop the loops nor move them across the timing calls */
+double *arr_a, *arr_b, *arr_o;
+volatile double sink;
+
+#define BARRIER() __asm__ __volatile__("" ::: "memory")
+
+static void k_copy(size_t n) { memcpy(arr_o, arr_a, n * sizeof(double)); }
+
+static void k_add(size_t n)
+{
+    const double *restrict a = arr_a, *restrict b = arr_b;
+    double *restrict o = arr_o;
+    for (size_t i = 0; i < n; i++) o[i] = a[i] + b[i];
+}
+
+static void k_mul(size_t n)
+{
+    const double *restrict a = arr_a;
+    double *restrict o = arr_o;
+    for (size_t i = 0; i < n; i++) o[i] = a[i] * 2.5;
+}
+
+static double sum8(size_t n)
+{
+    const double *restrict a = arr_a;
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += a[i + j];
+    double s = ((acc[0] + acc[1]) + (acc[2] + acc[3]))
+               + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++) s += a[i];
+    return s;
+}
+
+static void k_sum(size_t n) { sink = sum8(n); }
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+#define NK 4
+static const char *names[NK] = {"copy", "add", "mul", "sum"};
+static void (*const kernels[NK])(size_t) = {k_copy, k_add, k_mul, k_sum};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s n [min_seconds [sample_seconds]]\n", argv[0]);
+        return 2;
+    }
+    long long nn = atoll(argv[1]);
+    double min_seconds = argc > 2 ? atof(argv[2]) : 0.2;
+    double sample_seconds = argc > 3 ? atof(argv[3]) : 0.002;
+    if (nn < 2) {
+        fprintf(stderr, "need n >= 2\n");
+        return 2;
+    }
+    size_t n = (size_t)nn;
+    size_t k[NK];
+    arr_a = malloc(n * sizeof(double));
+    arr_b = malloc(n * sizeof(double));
+    arr_o = malloc(n * sizeof(double));
+    size_t cap = 256, count = 0;
+    double *times[NK];
+    for (int j = 0; j < NK; j++) times[j] = malloc(cap * sizeof(double));
+    if (!arr_a || !arr_b || !arr_o) return 1;
+    /* same values as bench/large_arrays.py: linspace(0.5, 2.5) and
+     * linspace(1.0, 2.0); every page of the output touched beforehand */
+    for (size_t i = 0; i < n; i++) {
+        arr_a[i] = 0.5 + 2.0 * (double)i / (double)(n - 1);
+        arr_b[i] = 1.0 + (double)i / (double)(n - 1);
+        arr_o[i] = 0.0;
+    }
+    for (int j = 0; j < NK; j++) {
+        kernels[j](n);   /* warm-up */
+        double t1 = 1e30;
+        for (int r = 0; r < 3; r++) {   /* k from the best of 3 calls */
+            double t0 = now();
+            kernels[j](n);
+            double dt = now() - t0;
+            if (dt < t1) t1 = dt;
+        }
+        k[j] = t1 > 0 && t1 < sample_seconds ? (size_t)(sample_seconds / t1) : 1;
+    }
+
+    double total = 0.0;
+    while (total < min_seconds || count < 5) {
+        if (count == cap) {
+            cap *= 2;
+            for (int j = 0; j < NK; j++) {
+                times[j] = realloc(times[j], cap * sizeof(double));
+                if (!times[j]) return 1;
+            }
+        }
+        for (int j = 0; j < NK; j++) {
+            double t0 = now();
+            for (size_t r = 0; r < k[j]; r++) {
+                kernels[j](n);
+                BARRIER();   /* k real calls, not one */
+            }
+            double dt = now() - t0;
+            times[j][count] = dt / k[j];
+            total += dt;
+        }
+        count++;
+    }
+    double s = sum8(n);
+    k_mul(n);
+    printf("{\"n\": %zu, \"samples\": %zu", n, count);
+    for (int j = 0; j < NK; j++) {
+        qsort(times[j], count, sizeof(double), cmp_double);
+        double med = count % 2 ? times[j][count / 2]
+                               : 0.5 * (times[j][count / 2 - 1] + times[j][count / 2]);
+        printf(",\n \"%s\": {\"median\": %.9g, \"min\": %.9g, \"k\": %zu}",
+               names[j], med, times[j][0], k[j]);
+        free(times[j]);
+    }
+    printf(",\n \"check_sum\": %.17g, \"check_mul_mid\": %.17g}\n", s, arr_o[n / 2]);
+    free(arr_a);
+    free(arr_b);
+    free(arr_o);
+    return 0;
+}
