@@ -354,26 +354,15 @@ done:
 static int inplace_apply(pn_core *dst, operand *r, const pn_binop *op)
 {
     pn_err e;
-    if (r->kind == OPD_SCALAR) {
-        pn_nd_binop(op, dst, dst, NULL, NULL, &r->scalar);
-        return 0;
-    }
-    if (pn_check_assignable(dst, r->core->ndim, r->core->shape, &e) < 0) {
+    if (r->kind == OPD_ARRAY &&
+        pn_check_assignable(dst, r->core->ndim, r->core->shape, &e) < 0) {
         raise_err(&e);
         return -1;
     }
-    if (r->core != dst && pn_may_overlap(dst, r->core)) {
-        pn_core tmp;
-        if (pn_core_alloc_shape(&tmp, r->core->ndim, r->core->shape, &e) < 0) {
-            raise_err(&e);
-            return -1;
-        }
-        pn_to_contiguous(tmp.data, r->core);
-        pn_nd_binop(op, dst, dst, NULL, &tmp, NULL);
-        pn_core_free(&tmp);
-        return 0;
+    if (pn_binop_into(op, dst, dst, NULL, r->core, &r->scalar, &e) < 0) {
+        raise_err(&e);
+        return -1;
     }
-    pn_nd_binop(op, dst, dst, NULL, r->core, NULL);
     return 0;
 }
 
@@ -415,8 +404,7 @@ static int parse_kind(PyObject *h, int count, int *kind);
 static PyObject *mod_binary(PyObject *mod, PyObject *const *args,
                             Py_ssize_t nargs)
 {
-    int kind, nd;
-    pn_ssize_t shape[PN_MAXDIMS];
+    int kind;
     pn_err e;
     PyObject *res = NULL;
     operand l = {OPD_ERROR, 0.0, NULL, NULL}, r = {OPD_ERROR, 0.0, NULL, NULL};
@@ -437,55 +425,13 @@ static PyObject *mod_binary(PyObject *mod, PyObject *const *args,
     classify_convert(args[2], &r);
     if (l.kind == OPD_ERROR || r.kind == OPD_ERROR)
         goto done;
-    nd = 0;
-    if (l.core && r.core) {
-        if (pn_broadcast_shapes(l.core->ndim, l.core->shape, r.core->ndim,
-                                r.core->shape, &nd, shape, &e) < 0) {
-            raise_err(&e);
-            goto done;
-        }
-    }
-    else if (l.core || r.core) {
-        const pn_core *c = l.core ? l.core : r.core;
-        nd = c->ndim;
-        memcpy(shape, c->shape, (size_t)nd * sizeof(pn_ssize_t));
-    }
-    if (nd > out->ndim || pn_check_assignable(out, nd, shape, &e) < 0) {
-        char s1[160], s2[160];
-        pn_format_shape(s1, sizeof(s1), nd, shape);
-        pn_format_shape(s2, sizeof(s2), out->ndim, out->shape);
-        PyErr_Format(PyExc_ValueError, "non-broadcastable output operand "
-                     "with shape %s doesn't match the broadcast shape %s", s2, s1);
+    if (pn_check_output(out, l.core, r.core, &e) < 0 ||
+        pn_binop_into(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar,
+                      &e) < 0) {
+        raise_err(&e);
         goto done;
     }
-    pn_core tl, tr;
-    int own_l = 0, own_r = 0;
-    if (l.core && l.core != out && pn_may_overlap(out, l.core)) {
-        if (pn_core_alloc_shape(&tl, l.core->ndim, l.core->shape, &e) < 0)
-            goto fail;
-        pn_to_contiguous(tl.data, l.core);
-        l.core = &tl;
-        own_l = 1;
-    }
-    if (r.core && r.core != out && pn_may_overlap(out, r.core)) {
-        if (pn_core_alloc_shape(&tr, r.core->ndim, r.core->shape, &e) < 0) {
-            if (own_l)
-                pn_core_free(&tl);
-            goto fail;
-        }
-        pn_to_contiguous(tr.data, r.core);
-        r.core = &tr;
-        own_r = 1;
-    }
-    pn_nd_binop(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar);
-    if (own_l)
-        pn_core_free(&tl);
-    if (own_r)
-        pn_core_free(&tr);
     res = Py_NewRef(args[3]);
-    goto done;
-fail:
-    raise_err(&e);
 done:
     Py_XDECREF(l.owned);
     Py_XDECREF(r.owned);

@@ -702,6 +702,69 @@ static int pn_nd_assign_safe(pn_core *dst, const pn_core *src, pn_err *e)
     return 0;
 }
 
+/* out[...] = a OP b for numpy's out= and in-place operators: the operands'
+ * broadcast shape must fit out (checked by the caller),
+ * and an operand that overlaps out without being out is read from a copy.
+ * a or b may be NULL with the scalar in *sa / *sb. */
+static int pn_binop_into(const pn_binop *op, pn_core *out, const pn_core *a,
+                         const double *sa, const pn_core *b, const double *sb,
+                         pn_err *e)
+{
+    pn_core ta, tb;
+    int own_a = 0, own_b = 0;
+    if (a && a != out && pn_may_overlap(out, a)) {
+        if (pn_core_alloc_shape(&ta, a->ndim, a->shape, e) < 0)
+            return -1;
+        pn_to_contiguous(ta.data, a);
+        a = &ta;
+        own_a = 1;
+    }
+    if (b && b != out && pn_may_overlap(out, b)) {
+        if (pn_core_alloc_shape(&tb, b->ndim, b->shape, e) < 0) {
+            if (own_a)
+                pn_core_free(&ta);
+            return -1;
+        }
+        pn_to_contiguous(tb.data, b);
+        b = &tb;
+        own_b = 1;
+    }
+    pn_nd_binop(op, out, a, sa, b, sb);
+    if (own_a)
+        pn_core_free(&ta);
+    if (own_b)
+        pn_core_free(&tb);
+    return 0;
+}
+
+/* The shape a OP b broadcasts to must be writable into out (numpy's
+ * "non-broadcastable output operand" otherwise). */
+static int pn_check_output(const pn_core *out, const pn_core *a,
+                           const pn_core *b, pn_err *e)
+{
+    int nd = 0;
+    pn_ssize_t shape[PN_MAXDIMS];
+    if (a && b) {
+        if (pn_broadcast_shapes(a->ndim, a->shape, b->ndim, b->shape, &nd,
+                                shape, e) < 0)
+            return -1;
+    }
+    else if (a || b) {
+        const pn_core *c = a ? a : b;
+        nd = c->ndim;
+        memcpy(shape, c->shape, (size_t)nd * sizeof(pn_ssize_t));
+    }
+    if (nd > out->ndim || pn_check_assignable(out, nd, shape, e) < 0) {
+        char s1[120], s2[120];
+        pn_format_shape(s1, sizeof(s1), nd, shape);
+        pn_format_shape(s2, sizeof(s2), out->ndim, out->shape);
+        return pn_fail(e, PN_ERR_VALUE, "non-broadcastable output operand "
+                       "with shape %s doesn't match the broadcast shape %s",
+                       s2, s1);
+    }
+    return 0;
+}
+
 /* ---- indexing ---------------------------------------------------------- */
 
 typedef enum { PN_IDX_INT, PN_IDX_SLICE, PN_IDX_NEWAXIS, PN_IDX_ELLIPSIS } pn_idx_kind;

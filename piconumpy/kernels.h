@@ -206,63 +206,39 @@ static inline double pn_dot_k(const double *a, const double *b, pn_ssize_t n)
 
 /* min/max with numpy's NaN semantics: any NaN makes the result NaN.
  * n must be >= 1 (callers raise ValueError on empty input). */
-/* x < m ? x : m is exactly the MINPD instruction (NaN operands leave m),
- * so 8 independent lanes vectorise; NaNs are remembered per lane by a
- * select as well (numpy: any NaN makes the result NaN). */
-static inline double pn_min_k(const double *a, pn_ssize_t n)
-{
-    double m[8], seen[8];   /* seen[j]: a NaN met in lane j, else 0 */
-    pn_ssize_t i = 0;
-    for (int j = 0; j < 8; j++) {
-        m[j] = a[0];
-        seen[j] = 0.0;
+/* min/max with numpy's NaN rule (any NaN gives NaN).  `x < m ? x : m` is
+ * exactly the MINPD instruction (a NaN x leaves m) and 8 independent lanes
+ * allow vectorising; NaNs are remembered per lane by a select as well.
+ * (gcc still keeps these scalar: simd.h has AVX2 versions.) */
+#define PN_MINMAX_K(NAME, CMP)                                               \
+    static inline double pn_##NAME##_k(const double *a, pn_ssize_t n)        \
+    {                                                                        \
+        double m[8], seen[8];   /* seen[j]: a NaN met in lane j, else 0 */   \
+        pn_ssize_t i = 0;                                                    \
+        for (int j = 0; j < 8; j++) {                                        \
+            m[j] = a[0];                                                     \
+            seen[j] = 0.0;                                                   \
+        }                                                                    \
+        for (; i + 8 <= n; i += 8)                                           \
+            for (int j = 0; j < 8; j++) {                                    \
+                const double x = a[i + j];                                   \
+                seen[j] = x != x ? x : seen[j];                              \
+                m[j] = x CMP m[j] ? x : m[j];                                \
+            }                                                                \
+        for (; i < n; i++) {                                                 \
+            seen[0] = a[i] != a[i] ? a[i] : seen[0];                         \
+            m[0] = a[i] CMP m[0] ? a[i] : m[0];                              \
+        }                                                                    \
+        for (int j = 1; j < 8; j++)                                          \
+            m[0] = m[j] CMP m[0] ? m[j] : m[0];                              \
+        for (int j = 0; j < 8; j++)                                          \
+            if (seen[j] != seen[j])                                          \
+                return NAN;                                                  \
+        return m[0];                                                         \
     }
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) {
-            const double x = a[i + j];
-            seen[j] = x != x ? x : seen[j];
-            m[j] = x < m[j] ? x : m[j];
-        }
-    for (; i < n; i++) {
-        seen[0] = a[i] != a[i] ? a[i] : seen[0];
-        m[0] = a[i] < m[0] ? a[i] : m[0];
-    }
-    for (int j = 1; j < 8; j++)
-        m[0] = m[j] < m[0] ? m[j] : m[0];
-    for (int j = 0; j < 8; j++)
-        if (seen[j] != seen[j])
-            return NAN;
-    return m[0];
-}
 
-/* x > m ? x : m is exactly the MAXPD instruction (NaN operands leave m),
- * so 8 independent lanes vectorise; NaNs are remembered per lane by a
- * select as well (numpy: any NaN makes the result NaN). */
-static inline double pn_max_k(const double *a, pn_ssize_t n)
-{
-    double m[8], seen[8];   /* seen[j]: a NaN met in lane j, else 0 */
-    pn_ssize_t i = 0;
-    for (int j = 0; j < 8; j++) {
-        m[j] = a[0];
-        seen[j] = 0.0;
-    }
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) {
-            const double x = a[i + j];
-            seen[j] = x != x ? x : seen[j];
-            m[j] = x > m[j] ? x : m[j];
-        }
-    for (; i < n; i++) {
-        seen[0] = a[i] != a[i] ? a[i] : seen[0];
-        m[0] = a[i] > m[0] ? a[i] : m[0];
-    }
-    for (int j = 1; j < 8; j++)
-        m[0] = m[j] > m[0] ? m[j] : m[0];
-    for (int j = 0; j < 8; j++)
-        if (seen[j] != seen[j])
-            return NAN;
-    return m[0];
-}
+PN_MINMAX_K(min, <)
+PN_MINMAX_K(max, >)
 
 static inline double pn_prod(const double *a, pn_ssize_t n)
 {

@@ -50,16 +50,21 @@ def backend_name(request):
     return request.param
 
 
-@pytest.fixture
-def pn(backend_name):
-    if backend_name != DEBUG:
-        yield _loader.load(backend_name)
+def _backend_under_test(name):
+    """Yield backend `name`; in HPy debug mode, fail on handles it leaked."""
+    if name != DEBUG:
+        yield _loader.load(name)
         return
     module = _loader.load("hpy_universal", debug=True)
     open_handles = _open_handles_checker()
     yield module
     leaks = open_handles()
     assert not leaks, "leaked HPy handles: %r" % (leaks,)
+
+
+@pytest.fixture
+def pn(backend_name):
+    yield from _backend_under_test(backend_name)
 
 
 def _nd_backend_names():
@@ -70,15 +75,7 @@ def _nd_backend_names():
 @pytest.fixture(params=_nd_backend_names())
 def nd(request):
     """A C backend (N-D capable), with leak checks in debug mode."""
-    name = request.param
-    if name != DEBUG:
-        yield _loader.load(name)
-        return
-    module = _loader.load("hpy_universal", debug=True)
-    open_handles = _open_handles_checker()
-    yield module
-    leaks = open_handles()
-    assert not leaks, "leaked HPy handles: %r" % (leaks,)
+    yield from _backend_under_test(request.param)
 
 
 @pytest.fixture
