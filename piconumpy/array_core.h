@@ -171,6 +171,7 @@ static struct {
     void *p[PN_CACHE_SLOTS];
     size_t nbytes[PN_CACHE_SLOTS];
     size_t total;
+    int next;   /* next slot to evict */
 } pn_cache;
 
 static void *pn_buffer_alloc(size_t nbytes, int *fresh)
@@ -190,20 +191,39 @@ static void *pn_buffer_alloc(size_t nbytes, int *fresh)
     return malloc(nbytes);
 }
 
+/* Evicts round-robin when full, so a program that moves on to another
+ * array size gets those sizes cached instead of keeping stale ones (PyPy
+ * frees arrays late, in bursts). */
 static void pn_buffer_free(void *p, size_t nbytes)
 {
-    if (nbytes >= PN_CACHE_MIN_BYTES &&
-        pn_cache.total + nbytes <= PN_CACHE_MAX_BYTES) {
-        for (int i = 0; i < PN_CACHE_SLOTS; i++) {
-            if (pn_cache.p[i] == NULL) {
-                pn_cache.p[i] = p;
-                pn_cache.nbytes[i] = nbytes;
-                pn_cache.total += nbytes;
-                return;
-            }
-        }
+    if (nbytes < PN_CACHE_MIN_BYTES || nbytes > PN_CACHE_MAX_BYTES) {
+        free(p);
+        return;
     }
-    free(p);
+    int slot = -1;
+    for (int i = 0; i < PN_CACHE_SLOTS && slot < 0; i++)
+        if (pn_cache.p[i] == NULL)
+            slot = i;
+    for (int tries = 0; tries < PN_CACHE_SLOTS &&
+                        (slot < 0 || pn_cache.total + nbytes > PN_CACHE_MAX_BYTES);
+         tries++) {
+        int victim = pn_cache.next;
+        pn_cache.next = (victim + 1) % PN_CACHE_SLOTS;
+        if (pn_cache.p[victim] != NULL) {
+            free(pn_cache.p[victim]);
+            pn_cache.total -= pn_cache.nbytes[victim];
+            pn_cache.p[victim] = NULL;
+        }
+        if (slot < 0)
+            slot = victim;
+    }
+    if (slot < 0 || pn_cache.total + nbytes > PN_CACHE_MAX_BYTES) {
+        free(p);
+        return;
+    }
+    pn_cache.p[slot] = p;
+    pn_cache.nbytes[slot] = nbytes;
+    pn_cache.total += nbytes;
 }
 
 /* A new C-contiguous owner of the given shape (contents uninitialised). */
