@@ -580,11 +580,13 @@ static PyObject *reduction_scalar(pn_reduction k, double v)
 static PyObject *mod_reduce(PyObject *mod, PyObject *const *args,
                             Py_ssize_t nargs)
 {
-    int kind, axis = -1, has_axis, keepdims;
+    int kind, axis = -1, has_axis, keepdims, nd;
+    long ax = 0;
     PyObject *tmp, *res = NULL;
     pn_core *c, *o;
     pn_ssize_t shape[PN_MAXDIMS];
-    long ax = 0;
+    pn_err e;
+    double v;
     if (nargs != 4) {
         PyErr_SetString(PyExc_TypeError,
                         "_reduce(a, kind, axis, keepdims) takes 4 arguments");
@@ -593,75 +595,29 @@ static PyObject *mod_reduce(PyObject *mod, PyObject *const *args,
     if (parse_kind(args[1], PN_RED_COUNT, &kind) < 0)
         return NULL;
     has_axis = args[2] != Py_None;
-    if (has_axis) {
-        ax = PyLong_AsLong(args[2]);
-        if (ax == -1 && PyErr_Occurred())
-            return NULL;
-        axis = (ax == (int)ax) ? (int)ax : PN_MAXDIMS + 1;
-    }
+    if (has_axis && (ax = PyLong_AsLong(args[2])) == -1 && PyErr_Occurred())
+        return NULL;
     keepdims = PyObject_IsTrue(args[3]);
     if (keepdims < 0 || (c = as_array(args[0], &tmp, NULL)) == NULL)
         return NULL;
     const pn_reduction k = (pn_reduction)kind;
-    if (has_axis && axis < 0)
-        axis += c->ndim;
-    if (has_axis && c->ndim == 1 && axis == 0)
-        has_axis = 0;   /* the only axis: a scalar (or (1,) with keepdims) */
-    if (has_axis && (axis < 0 || axis >= c->ndim)) {
-        PyErr_Format(PyExc_IndexError,
-                     "axis %ld is out of bounds for array of dimension %d",
-                     ax, c->ndim);
-        goto done;
+    if (pn_reduce_check(k, c, ax, &has_axis, &axis, &e) < 0) {
+        raise_err(&e);
     }
-    pn_ssize_t lane = has_axis ? c->shape[axis] : c->size;
-    if (lane == 0 && pn_reduction_needs_elements(k)) {
-        PyErr_Format(PyExc_ValueError, PN_MSG_EMPTY_REDUCTION,
-                     pn_reduction_names[k]);
-        goto done;
-    }
-    if (!has_axis) {
-        double v;
-        if (c->flags & PN_CONTIG) {
-            v = pn_reduce_lane(k, c->data, c->size);
-        }
-        else {
-            double *buf = (double *)PyMem_Malloc((size_t)c->size * sizeof(double) + 1);
-            if (buf == NULL) {
-                PyErr_NoMemory();
-                goto done;
-            }
-            pn_to_contiguous(buf, c);
-            v = pn_reduce_lane(k, buf, c->size);
-            PyMem_Free(buf);
-        }
-        if (!keepdims) {
+    else if (!has_axis && !keepdims) {
+        if (pn_reduce_into(k, c, 0, 0, &v, &e) < 0)
+            raise_err(&e);
+        else
             res = reduction_scalar(k, v);
-            goto done;
+    }
+    else {
+        nd = pn_reduced_shape(c, has_axis, axis, keepdims, shape);
+        res = new_owner(nd, shape, &o);
+        if (res != NULL && pn_reduce_into(k, c, has_axis, axis, o->data, &e) < 0) {
+            Py_CLEAR(res);
+            raise_err(&e);
         }
-        for (int i = 0; i < c->ndim; i++)
-            shape[i] = 1;
-        if ((res = new_owner(c->ndim, shape, &o)) != NULL)
-            o->data[0] = v;
-        goto done;
     }
-    int nd = 0;
-    for (int i = 0; i < c->ndim; i++) {
-        if (i != axis)
-            shape[nd++] = c->shape[i];
-        else if (keepdims)
-            shape[nd++] = 1;
-    }
-    if ((res = new_owner(nd, shape, &o)) == NULL)
-        goto done;
-    double *work = (double *)PyMem_Malloc((size_t)lane * sizeof(double) + 1);
-    if (work == NULL) {
-        Py_CLEAR(res);
-        PyErr_NoMemory();
-        goto done;
-    }
-    pn_reduce_axis(k, c, axis, o->data, work);
-    PyMem_Free(work);
-done:
     Py_XDECREF(tmp);
     return res;
 }

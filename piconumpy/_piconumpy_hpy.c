@@ -737,92 +737,43 @@ static HPy reduction_scalar(HPyContext *ctx, pn_reduction k, double v)
 PN_METH(mod_reduce, "_reduce", HPyFunc_VARARGS)
 static HPy mod_reduce_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
 {
-    int kind, axis = -1, has_axis, keepdims;
+    int kind, axis = -1, has_axis, keepdims, nd;
+    long ax = 0;
     HPy tmp, res = HPy_NULL;
     pn_core *c, *o;
     pn_ssize_t shape[PN_MAXDIMS];
+    pn_err e;
+    double v;
     if (nargs != 4)
         return raise_type(ctx, "_reduce(a, kind, axis, keepdims) takes 4 arguments");
     if (parse_kind(ctx, args[1], PN_RED_COUNT, &kind) < 0)
         return HPy_NULL;
     has_axis = !HPy_Is(ctx, args[2], ctx->h_None);
-    if (has_axis) {
-        long ax = HPyLong_AsLong(ctx, args[2]);
-        if (ax == -1 && HPyErr_Occurred(ctx))
-            return HPy_NULL;
-        axis = (int)ax;
-        if (ax != axis)
-            axis = PN_MAXDIMS + 1;
-    }
+    if (has_axis && (ax = HPyLong_AsLong(ctx, args[2])) == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
     keepdims = HPy_IsTrue(ctx, args[3]);
     if (keepdims < 0 || (c = as_array(ctx, args[0], &tmp, NULL)) == NULL)
         return HPy_NULL;
     const pn_reduction k = (pn_reduction)kind;
-    if (has_axis && axis < 0)
-        axis += c->ndim;
-    if (has_axis && c->ndim == 1 && axis == 0)
-        has_axis = 0;   /* the only axis: a scalar (or (1,) with keepdims) */
-    if (has_axis && (axis < 0 || axis >= c->ndim)) {
-        char msg[100];
-        snprintf(msg, sizeof(msg), "axis %ld is out of bounds for array of "
-                 "dimension %d", HPyLong_AsLong(ctx, args[2]), c->ndim);
-        HPyErr_SetString(ctx, ctx->h_IndexError, msg);
-        goto done;
+    if (pn_reduce_check(k, c, ax, &has_axis, &axis, &e) < 0) {
+        raise_err(ctx, &e);
     }
-    pn_ssize_t lane = has_axis ? c->shape[axis] : c->size;
-    if (lane == 0 && pn_reduction_needs_elements(k) &&
-        (!has_axis || c->size > 0 || 1)) {
-        char msg[120];
-        snprintf(msg, sizeof(msg), PN_MSG_EMPTY_REDUCTION,
-                 pn_reduction_names[k]);
-        HPyErr_SetString(ctx, ctx->h_ValueError, msg);
-        goto done;
-    }
-    if (!has_axis) {
-        double v;
-        if (c->flags & PN_CONTIG) {
-            v = pn_reduce_lane(k, c->data, c->size);
-        }
-        else {
-            double *buf = (double *)malloc((size_t)c->size * sizeof(double) + 1);
-            if (buf == NULL) {
-                HPyErr_NoMemory(ctx);
-                goto done;
-            }
-            pn_to_contiguous(buf, c);
-            v = pn_reduce_lane(k, buf, c->size);
-            free(buf);
-        }
-        if (!keepdims) {
+    else if (!has_axis && !keepdims) {
+        if (pn_reduce_into(k, c, 0, 0, &v, &e) < 0)
+            raise_err(ctx, &e);
+        else
             res = reduction_scalar(ctx, k, v);
-            goto done;
+    }
+    else {
+        nd = pn_reduced_shape(c, has_axis, axis, keepdims, shape);
+        res = new_owner(ctx, nd, shape, &o);
+        if (!HPy_IsNull(res) &&
+            pn_reduce_into(k, c, has_axis, axis, o->data, &e) < 0) {
+            HPy_Close(ctx, res);
+            res = HPy_NULL;
+            raise_err(ctx, &e);
         }
-        for (int i = 0; i < c->ndim; i++)
-            shape[i] = 1;
-        res = new_owner(ctx, c->ndim, shape, &o);
-        if (!HPy_IsNull(res))
-            o->data[0] = v;
-        goto done;
     }
-    int nd = 0;
-    for (int i = 0; i < c->ndim; i++) {
-        if (i != axis)
-            shape[nd++] = c->shape[i];
-        else if (keepdims)
-            shape[nd++] = 1;
-    }
-    res = new_owner(ctx, nd, shape, &o);
-    if (HPy_IsNull(res))
-        goto done;
-    double *work = (double *)malloc((size_t)lane * sizeof(double) + 1);
-    if (work == NULL) {
-        HPy_Close(ctx, res);
-        res = HPyErr_NoMemory(ctx);
-        goto done;
-    }
-    pn_reduce_axis(k, c, axis, o->data, work);
-    free(work);
-done:
     close_tmp(ctx, tmp);
     return res;
 }

@@ -1042,4 +1042,69 @@ static void pn_reduce_axis(pn_reduction k, const pn_core *c, int axis,
     }
 }
 
+/* ---- _reduce, shared by both C sources ------------------------------- */
+
+/* Normalise and check axis (ax: as given, for the message; *has_axis 0: all
+ * elements; the only axis of a 1-D array counts as all elements, which
+ * gives a scalar as in numpy), and refuse empty min/max/arg* lanes. */
+static int pn_reduce_check(pn_reduction k, const pn_core *c, long ax,
+                           int *has_axis, int *axis, pn_err *e)
+{
+    if (*has_axis) {
+        *axis = (ax == (int)ax) ? (int)ax : PN_MAXDIMS + 1;
+        if (*axis < 0)
+            *axis += c->ndim;
+        if (*axis < 0 || *axis >= c->ndim)
+            return pn_fail(e, PN_ERR_AXIS, "axis %ld is out of bounds for "
+                           "array of dimension %d", ax, c->ndim);
+        if (c->ndim == 1)
+            *has_axis = 0;
+    }
+    pn_ssize_t lane = *has_axis ? c->shape[*axis] : c->size;
+    if (lane == 0 && pn_reduction_needs_elements(k))
+        return pn_fail(e, PN_ERR_VALUE, PN_MSG_EMPTY_REDUCTION,
+                       pn_reduction_names[k]);
+    return 0;
+}
+
+/* The result's shape: c's without axis (kept as 1 with keepdims); with no
+ * axis, () or (1,)*ndim.  Returns its ndim. */
+static int pn_reduced_shape(const pn_core *c, int has_axis, int axis,
+                            int keepdims, pn_ssize_t *shape)
+{
+    int nd = 0;
+    for (int i = 0; i < c->ndim; i++) {
+        if (has_axis && i != axis)
+            shape[nd++] = c->shape[i];
+        else if (keepdims)
+            shape[nd++] = 1;
+    }
+    return nd;
+}
+
+/* out = the reduction (out: one double without axis, else the C-contiguous
+ * reduced shape).  -1 (no memory) only when a scratch copy is needed. */
+static int pn_reduce_into(pn_reduction k, const pn_core *c, int has_axis,
+                          int axis, double *out, pn_err *e)
+{
+    pn_ssize_t n = has_axis ? c->shape[axis] : c->size;
+    if (!has_axis && (c->flags & PN_CONTIG)) {
+        *out = pn_reduce_lane(k, c->data, c->size);
+        return 0;
+    }
+    double *work = (double *)malloc((size_t)n * sizeof(double) + 1);
+    if (work == NULL)
+        return pn_fail(e, PN_ERR_NO_MEMORY, "cannot allocate %zd bytes",
+                       (ssize_t)(n * PN_ITEM));
+    if (has_axis) {
+        pn_reduce_axis(k, c, axis, out, work);
+    }
+    else {
+        pn_to_contiguous(work, c);
+        *out = pn_reduce_lane(k, work, n);
+    }
+    free(work);
+    return 0;
+}
+
 #endif /* PICONUMPY_ARRAY_CORE_H */
