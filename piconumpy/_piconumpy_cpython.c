@@ -22,6 +22,8 @@ typedef struct {
     pn_core core;
     PyObject *base;   /* views: the array that owns the data (no cycles:
                          owners reference nothing, so no GC is needed) */
+    PyObject *arg_a, *arg_b;   /* pending value (fused.h): its array operands,
+                                  older objects, so still no cycles */
 } ArrayObject;
 
 static PyTypeObject *array_type;   /* set at module init */
@@ -29,7 +31,28 @@ static PyObject *hook_repr, *hook_str, *hook_coerce, *hook_dtype;
 static PyObject *hook_pressure;    /* NULL unless on PyPy */
 
 #define Array_Check(op) PyObject_TypeCheck(op, array_type)
-#define CORE(op) (&((ArrayObject *)(op))->core)
+/* An array's core for reading: a pending value (fused.h) is computed
+ * first.  RAW_CORE: as it is, for the places that defer or assign pending
+ * values themselves. */
+#define RAW_CORE(op) (&((ArrayObject *)(op))->core)
+
+/* Computes a pending value, and drops the operands a computed value kept. */
+static void settle(ArrayObject *o)
+{
+    if (o->core.lazy != NULL)
+        pn_lazy_force(o->core.lazy);
+    Py_CLEAR(o->arg_a);
+    Py_CLEAR(o->arg_b);
+}
+
+static inline pn_core *core_of(PyObject *op)
+{
+    ArrayObject *o = (ArrayObject *)op;
+    if (o->core.lazy != NULL || o->arg_a != NULL || o->arg_b != NULL)
+        settle(o);
+    return &o->core;
+}
+#define CORE(op) core_of((PyObject *)(op))
 
 /* ------------------------------------------------------------------ */
 /* errors and allocation                                               */
@@ -58,7 +81,7 @@ static PyObject *new_owner(int nd, const pn_ssize_t *shape, pn_core **out)
     ArrayObject *obj = PyObject_New(ArrayObject, array_type);
     if (obj == NULL)
         return NULL;
-    obj->base = NULL;
+    obj->base = obj->arg_a = obj->arg_b = NULL;
     if (pn_core_alloc_shape(&obj->core, nd, shape, &e) < 0) {
         obj->core.flags = 0;
         Py_DECREF(obj);
@@ -90,6 +113,7 @@ static PyObject *new_view(PyObject *src, const pn_core *desc)
     if (obj == NULL)
         return NULL;
     pn_core_view_of(&obj->core, desc);
+    obj->arg_a = obj->arg_b = NULL;
     PyObject *owner = ((ArrayObject *)src)->base;
     obj->base = Py_NewRef(owner ? owner : src);
     return (PyObject *)obj;
@@ -100,6 +124,8 @@ static void array_dealloc(PyObject *self)
     ArrayObject *a = (ArrayObject *)self;
     pn_core_free(&a->core);
     Py_XDECREF(a->base);
+    Py_XDECREF(a->arg_a);
+    Py_XDECREF(a->arg_b);
     PyTypeObject *tp = Py_TYPE(self);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -267,14 +293,14 @@ typedef struct {
 
 /* Sort an operand into array / real scalar / other; scalars are tried
  * before lists and tuples, the common case in numerical code. */
-static void classify(PyObject *obj, operand *op)
+static void classify_as(PyObject *obj, operand *op, int raw)
 {
     op->owned = NULL;
     op->core = NULL;
     op->scalar = 0.0;
     if (Array_Check(obj)) {
         op->kind = OPD_ARRAY;
-        op->core = CORE(obj);
+        op->core = raw ? RAW_CORE(obj) : CORE(obj);
         return;
     }
     op->scalar = as_double(obj);
@@ -297,6 +323,25 @@ static void classify(PyObject *obj, operand *op)
     op->kind = OPD_OTHER;
 }
 
+/* Array operands are read: pending values computed. */
+static void classify(PyObject *obj, operand *op)
+{
+    classify_as(obj, op, 0);
+}
+
+/* A pending array operand is computed now (it will not be deferred). */
+static void settle_operand(PyObject *obj, operand *op)
+{
+    if (op->kind == OPD_ARRAY && op->owned == NULL && op->core->lazy)
+        op->core = CORE(obj);
+}
+
+/* a OP b as a pending value (fused.h): the new array keeps its array
+ * operands alive until the value is computed. */
+static PyObject *deferred_op(const pn_binop *op, PyObject *left, operand *l,
+                             PyObject *right, operand *r, int nd,
+                             const pn_ssize_t *shape);
+
 /* OPD_OTHER -> any array-like (numpy array, range...) converted. */
 static void classify_convert(PyObject *obj, operand *op)
 {
@@ -313,10 +358,10 @@ static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
     operand l, r;
     PyObject *res = NULL;
     pn_err e;
-    classify(left, &l);
+    classify_as(left, &l, 1);
     if (l.kind == OPD_ERROR)
         return NULL;
-    classify(right, &r);
+    classify_as(right, &r, 1);
     if (r.kind == OPD_ERROR)
         goto done;
     if (l.kind == OPD_OTHER || r.kind == OPD_OTHER ||
@@ -339,6 +384,16 @@ static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
         nd = shaper->ndim;
         memcpy(shape, shaper->shape, (size_t)nd * sizeof(pn_ssize_t));
     }
+    if (l.owned == NULL && r.owned == NULL) {
+        pn_ssize_t n;
+        if (pn_shape_size(nd, shape, &n, &e) == 0 &&
+            pn_fuse_eligible(l.core, r.core, nd, shape, n)) {
+            res = deferred_op(op, left, &l, right, &r, nd, shape);
+            goto done;
+        }
+    }
+    settle_operand(left, &l);
+    settle_operand(right, &r);
     pn_core *c;
     res = new_owner(nd, shape, &c);
     if (res != NULL)
@@ -346,6 +401,30 @@ static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
 done:
     Py_XDECREF(l.owned);
     Py_XDECREF(r.owned);
+    return res;
+}
+
+static PyObject *deferred_op(const pn_binop *op, PyObject *left, operand *l,
+                             PyObject *right, operand *r, int nd,
+                             const pn_ssize_t *shape)
+{
+    pn_core *c;
+    if (pn_fuse_too_big(l->core, r->core)) {
+        settle_operand(left, l);
+        settle_operand(right, r);
+    }
+    PyObject *res = new_owner(nd, shape, &c);
+    if (res == NULL)
+        return NULL;
+    if (pn_defer(op, c, l->core, l->scalar, r->core, r->scalar) < 0) {
+        Py_DECREF(res);
+        return PyErr_NoMemory();
+    }
+    ArrayObject *o = (ArrayObject *)res;
+    if (l->core)
+        o->arg_a = Py_NewRef(left);
+    if (r->core)
+        o->arg_b = Py_NewRef(right);
     return res;
 }
 
@@ -359,6 +438,7 @@ static int inplace_apply(pn_core *dst, operand *r, const pn_binop *op)
         raise_err(&e);
         return -1;
     }
+    pn_before_write(dst);
     if (pn_binop_into(op, dst, dst, NULL, r->core, &r->scalar, &e) < 0) {
         raise_err(&e);
         return -1;
@@ -425,8 +505,12 @@ static PyObject *mod_binary(PyObject *mod, PyObject *const *args,
     classify_convert(args[2], &r);
     if (l.kind == OPD_ERROR || r.kind == OPD_ERROR)
         goto done;
-    if (pn_check_output(out, l.core, r.core, &e) < 0 ||
-        pn_binop_into(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar,
+    if (pn_check_output(out, l.core, r.core, &e) < 0) {
+        raise_err(&e);
+        goto done;
+    }
+    pn_before_write(out);
+    if (pn_binop_into(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar,
                       &e) < 0) {
         raise_err(&e);
         goto done;
@@ -490,7 +574,10 @@ static PyObject *unary_apply(PyObject *obj, pn_kernel_unary k, PyObject *out)
     }
     else {
         c = CORE(out);
-        if (pn_check_assignable(c, src->ndim, src->shape, &e) < 0) {
+        int ok = pn_check_assignable(c, src->ndim, src->shape, &e) == 0;
+        if (ok)
+            pn_before_write(c);
+        if (!ok) {
             raise_err(&e);
         }
         else if (src != c && pn_may_overlap(c, src)) {
@@ -989,13 +1076,20 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
         return -1;
     operand v;
     int rc = -1;
-    classify(value, &v);
+    classify_as(value, &v, 1);
     classify_convert(value, &v);
-    if (v.kind == OPD_SCALAR) {
+    if (v.kind == OPD_ARRAY && v.owned == NULL && v.core->lazy &&
+        pn_assign_pending(&view, v.core)) {   /* fused: u[...] = a + b */
+        rc = 0;
+    }
+    else if (v.kind == OPD_SCALAR) {
+        pn_before_write(&view);
         pn_nd_fill(&view, v.scalar);
         rc = 0;
     }
     else if (v.kind == OPD_ARRAY) {
+        settle_operand(value, &v);
+        pn_before_write(&view);
         pn_core src;
         pn_drop_leading_ones(v.core, view.ndim, &src);
         if (pn_check_assignable(&view, src.ndim, src.shape, &e) < 0 ||
@@ -1053,12 +1147,12 @@ static PyObject *ssize_tuple(int n, const pn_ssize_t *values)
 
 static PyObject *array_get_size(PyObject *self, void *closure)
 {
-    return PyLong_FromSsize_t(CORE(self)->size);
+    return PyLong_FromSsize_t(RAW_CORE(self)->size);
 }
 
 static PyObject *array_get_shape(PyObject *self, void *closure)
 {
-    return ssize_tuple(CORE(self)->ndim, CORE(self)->shape);
+    return ssize_tuple(RAW_CORE(self)->ndim, RAW_CORE(self)->shape);
 }
 
 static PyObject *array_get_strides(PyObject *self, void *closure)
@@ -1068,7 +1162,7 @@ static PyObject *array_get_strides(PyObject *self, void *closure)
 
 static PyObject *array_get_ndim(PyObject *self, void *closure)
 {
-    return PyLong_FromLong(CORE(self)->ndim);
+    return PyLong_FromLong(RAW_CORE(self)->ndim);
 }
 
 static PyObject *array_get_dtype(PyObject *self, void *closure)
@@ -1081,6 +1175,7 @@ static PyObject *array_get_dtype(PyObject *self, void *closure)
 static PyObject *array_get_interface(PyObject *self, void *closure)
 {
     pn_core *c = CORE(self);
+    pn_note_export(c);
     return Py_BuildValue("{s:N,s:N,s:s,s:(NO),s:i}",
                          "shape", ssize_tuple(c->ndim, c->shape),
                          "strides", ssize_tuple(c->ndim, c->strides),
@@ -1097,6 +1192,7 @@ static int array_getbuffer(PyObject *self, Py_buffer *view, int flags)
                         "ndarray is not contiguous in the requested order");
         return -1;
     }
+    pn_note_export(c);
     view->buf = c->data;
     view->obj = Py_NewRef(self);
     view->len = c->size * PN_ITEM;
@@ -1292,6 +1388,14 @@ static PyObject *mod_simd_level(PyObject *mod, PyObject *unused)
     return PyUnicode_FromString(pn_simd->name);
 }
 
+/* _fused_info(): (smallest deferred size or 0, pending now, assignments
+ * computed straight into their destination, values forced). */
+static PyObject *mod_fused_info(PyObject *mod, PyObject *unused)
+{
+    return Py_BuildValue("(nikk)", (Py_ssize_t)pn_fuse.min_size,
+                         pn_fuse.count, pn_fuse.fused, pn_fuse.forced);
+}
+
 #define FASTCALL(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL
 
 static PyMethodDef module_methods[] = {
@@ -1320,6 +1424,7 @@ static PyMethodDef module_methods[] = {
     {"_transpose", FASTCALL(mod_transpose), NULL},
     {"_setup", FASTCALL(mod_setup), NULL},
     {"_simd_level", mod_simd_level, METH_NOARGS, NULL},
+    {"_fused_info", mod_fused_info, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1338,6 +1443,12 @@ PyMODINIT_FUNC PyInit__piconumpy_cpython(void)
         return NULL;
     if (pn_simd_init() < 0) {
         PyErr_SetString(PyExc_ValueError, PN_SIMD_ENV_ERROR);
+        Py_DECREF(m);
+        return NULL;
+    }
+    pn_err e;
+    if (pn_fuse_init(&e) < 0) {
+        raise_err(&e);
         Py_DECREF(m);
         return NULL;
     }

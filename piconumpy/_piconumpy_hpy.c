@@ -19,6 +19,7 @@
 typedef struct {
     pn_core core;
     HPyField base;   /* views: the array that owns the data */
+    HPyField arg_a, arg_b;   /* pending value (fused.h): its array operands */
 } ArrayObject;
 
 HPyType_HELPERS(ArrayObject)
@@ -36,7 +37,29 @@ static pn_global g_hook_pressure;  /* __pypy__.add_memory_pressure or None */
 static int hooks_ready = 0;        /* set by _setup */
 static int pressure_enabled = 0;
 
-#define CORE(ctx, h) (&ArrayObject_AsStruct(ctx, h)->core)
+/* An array's core for reading: a pending value (fused.h) is computed
+ * first.  RAW_CORE: as it is, for the places that defer or assign pending
+ * values themselves. */
+#define RAW_CORE(ctx, h) (&ArrayObject_AsStruct(ctx, h)->core)
+
+/* Computes a pending value, and drops the operands a computed value kept. */
+static void settle(HPyContext *ctx, HPy h, ArrayObject *o)
+{
+    if (o->core.lazy != NULL)
+        pn_lazy_force(o->core.lazy);
+    HPyField_Store(ctx, h, &o->arg_a, HPy_NULL);
+    HPyField_Store(ctx, h, &o->arg_b, HPy_NULL);
+}
+
+static inline pn_core *core_of(HPyContext *ctx, HPy h)
+{
+    ArrayObject *o = ArrayObject_AsStruct(ctx, h);
+    if (o->core.lazy != NULL || !HPyField_IsNull(o->arg_a) ||
+        !HPyField_IsNull(o->arg_b))
+        settle(ctx, h, o);
+    return &o->core;
+}
+#define CORE(ctx, h) core_of(ctx, h)
 
 /* ------------------------------------------------------------------ */
 /* errors                                                              */
@@ -185,6 +208,8 @@ PN_SLOT(array_traverse, HPy_tp_traverse)
 static int array_traverse_impl(void *obj, HPyFunc_visitproc visit, void *arg)
 {
     HPy_VISIT(&((ArrayObject *)obj)->base);
+    HPy_VISIT(&((ArrayObject *)obj)->arg_a);
+    HPy_VISIT(&((ArrayObject *)obj)->arg_b);
     return 0;
 }
 
@@ -358,15 +383,15 @@ typedef struct {
  * caller knows obj is an array (saves a type check, a handle round trip on
  * PyPy).  Scalars are tried before lists and tuples: they are the common
  * case in numerical code. */
-static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op,
-                     int known_array)
+static void classify_as(HPyContext *ctx, HPy type, HPy obj, operand *op,
+                        int known_array, int raw)
 {
     op->owned = HPy_NULL;
     op->core = NULL;
     op->scalar = 0.0;
     if (known_array || HPy_TypeCheck(ctx, obj, type)) {
         op->kind = OPD_ARRAY;
-        op->core = CORE(ctx, obj);
+        op->core = raw ? RAW_CORE(ctx, obj) : CORE(ctx, obj);
         return;
     }
     op->scalar = as_double(ctx, obj);
@@ -392,6 +417,20 @@ static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op,
     op->kind = OPD_OTHER;
 }
 
+/* Array operands are read: pending values computed. */
+static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op,
+                     int known_array)
+{
+    classify_as(ctx, type, obj, op, known_array, 0);
+}
+
+/* A pending array operand is computed now (it will not be deferred). */
+static void settle_operand(HPyContext *ctx, HPy obj, operand *op)
+{
+    if (op->kind == OPD_ARRAY && HPy_IsNull(op->owned) && op->core->lazy)
+        op->core = CORE(ctx, obj);
+}
+
 /* OPD_OTHER -> any array-like (numpy array, range...) converted, for the
  * places that accept them (assignment, functions). */
 static void classify_convert(HPyContext *ctx, HPy obj, operand *op)
@@ -412,6 +451,32 @@ static void release(HPyContext *ctx, operand *op)
 
 enum { KNOWN_NONE, KNOWN_LEFT, KNOWN_RIGHT };
 
+/* a OP b as a pending value (fused.h): the new array keeps its array
+ * operands alive in its fields until the value is computed. */
+static HPy deferred_op(HPyContext *ctx, HPy type, const pn_binop *op,
+                       HPy left, operand *l, HPy right, operand *r, int nd,
+                       const pn_ssize_t *shape)
+{
+    pn_core *c;
+    if (pn_fuse_too_big(l->core, r->core)) {
+        settle_operand(ctx, left, l);
+        settle_operand(ctx, right, r);
+    }
+    HPy res = new_owner_of(ctx, type, nd, shape, &c);
+    if (HPy_IsNull(res))
+        return res;
+    if (pn_defer(op, c, l->core, l->scalar, r->core, r->scalar) < 0) {
+        HPy_Close(ctx, res);
+        return HPyErr_NoMemory(ctx);
+    }
+    ArrayObject *o = ArrayObject_AsStruct(ctx, res);
+    if (l->core)
+        HPyField_Store(ctx, res, &o->arg_a, left);
+    if (r->core)
+        HPyField_Store(ctx, res, &o->arg_b, right);
+    return res;
+}
+
 /* a OP b with numpy broadcasting (CPython calls the slot for both orders;
  * the reflected methods below call it with swapped args). */
 static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
@@ -421,10 +486,10 @@ static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
     operand l, r;
     HPy res = HPy_NULL;
     pn_err e;
-    classify(ctx, type, left, &l, known == KNOWN_LEFT);
+    classify_as(ctx, type, left, &l, known == KNOWN_LEFT, 1);
     if (l.kind == OPD_ERROR)
         goto done_type;
-    classify(ctx, type, right, &r, known == KNOWN_RIGHT);
+    classify_as(ctx, type, right, &r, known == KNOWN_RIGHT, 1);
     if (r.kind == OPD_ERROR)
         goto done_l;
     if (l.kind == OPD_OTHER || r.kind == OPD_OTHER ||
@@ -447,6 +512,16 @@ static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
         nd = shaper->ndim;
         memcpy(shape, shaper->shape, (size_t)nd * sizeof(pn_ssize_t));
     }
+    if (HPy_IsNull(l.owned) && HPy_IsNull(r.owned)) {
+        pn_ssize_t n;
+        if (pn_shape_size(nd, shape, &n, &e) == 0 &&
+            pn_fuse_eligible(l.core, r.core, nd, shape, n)) {
+            res = deferred_op(ctx, type, op, left, &l, right, &r, nd, shape);
+            goto done_r;
+        }
+    }
+    settle_operand(ctx, left, &l);
+    settle_operand(ctx, right, &r);
     pn_core *c;
     res = new_owner_of(ctx, type, nd, shape, &c);
     if (!HPy_IsNull(res))
@@ -471,6 +546,7 @@ static int inplace_apply(HPyContext *ctx, pn_core *dst, operand *r,
         raise_err(ctx, &e);
         return -1;
     }
+    pn_before_write(dst);
     if (pn_binop_into(op, dst, dst, NULL, r->core, &r->scalar, &e) < 0) {
         raise_err(ctx, &e);
         return -1;
@@ -548,8 +624,12 @@ static HPy mod_binary_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
     PN_GLOBAL_RELEASE(ctx, type);
     if (l.kind == OPD_ERROR || r.kind == OPD_ERROR)
         goto done;
-    if (pn_check_output(out, l.core, r.core, &e) < 0 ||
-        pn_binop_into(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar,
+    if (pn_check_output(out, l.core, r.core, &e) < 0) {
+        raise_err(ctx, &e);
+        goto done;
+    }
+    pn_before_write(out);
+    if (pn_binop_into(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar,
                       &e) < 0) {
         raise_err(ctx, &e);
         goto done;
@@ -631,7 +711,10 @@ static HPy unary_apply(HPyContext *ctx, HPy obj, pn_kernel_unary k, HPy out)
     }
     else {
         c = CORE(ctx, out);
-        if (pn_check_assignable(c, src->ndim, src->shape, &e) < 0) {
+        int ok = pn_check_assignable(c, src->ndim, src->shape, &e) == 0;
+        if (ok)
+            pn_before_write(c);
+        if (!ok) {
             raise_err(ctx, &e);
         }
         else if (src != c && pn_may_overlap(c, src)) {
@@ -1280,15 +1363,22 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
         return -1;
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand v;
-    classify(ctx, type, value, &v, 0);
+    classify_as(ctx, type, value, &v, 0, 1);
     PN_GLOBAL_RELEASE(ctx, type);
     classify_convert(ctx, value, &v);
     int rc = -1;
-    if (v.kind == OPD_SCALAR) {
+    if (v.kind == OPD_ARRAY && HPy_IsNull(v.owned) && v.core->lazy &&
+        pn_assign_pending(&view, v.core)) {   /* fused: u[...] = a + b */
+        rc = 0;
+    }
+    else if (v.kind == OPD_SCALAR) {
+        pn_before_write(&view);
         pn_nd_fill(&view, v.scalar);
         rc = 0;
     }
     else if (v.kind == OPD_ARRAY) {
+        settle_operand(ctx, value, &v);
+        pn_before_write(&view);
         pn_core src;
         pn_drop_leading_ones(v.core, view.ndim, &src);
         if (pn_check_assignable(&view, src.ndim, src.shape, &e) < 0)
@@ -1372,13 +1462,13 @@ static int readonly_set(HPyContext *ctx, const char *name)
 PN_READONLY(array_size, "size")
 static HPy array_size_get(HPyContext *ctx, HPy self, void *closure)
 {
-    return HPyLong_FromSsize_t(ctx, CORE(ctx, self)->size);
+    return HPyLong_FromSsize_t(ctx, RAW_CORE(ctx, self)->size);
 }
 
 PN_READONLY(array_shape, "shape")
 static HPy array_shape_get(HPyContext *ctx, HPy self, void *closure)
 {
-    pn_core *c = CORE(ctx, self);
+    pn_core *c = RAW_CORE(ctx, self);   /* known while pending */
     return ssize_tuple(ctx, c->ndim, c->shape);
 }
 
@@ -1392,7 +1482,7 @@ static HPy array_strides_get(HPyContext *ctx, HPy self, void *closure)
 PN_READONLY(array_ndim, "ndim")
 static HPy array_ndim_get(HPyContext *ctx, HPy self, void *closure)
 {
-    return HPyLong_FromLong(ctx, CORE(ctx, self)->ndim);
+    return HPyLong_FromLong(ctx, RAW_CORE(ctx, self)->ndim);
 }
 
 PN_READONLY(array_dtype, "dtype")
@@ -1409,6 +1499,7 @@ PN_READONLY(array_interface, "__array_interface__")
 static HPy array_interface_get(HPyContext *ctx, HPy self, void *closure)
 {
     pn_core *c = CORE(ctx, self);
+    pn_note_export(c);
     HPy d = HPyDict_New(ctx);
     HPy shape = ssize_tuple(ctx, c->ndim, c->shape);
     HPy strides = ssize_tuple(ctx, c->ndim, c->strides);
@@ -1453,6 +1544,7 @@ static int array_getbuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view,
                          "ndarray is not contiguous in the requested order");
         return -1;
     }
+    pn_note_export(c);
     view->buf = c->data;
     view->obj = HPy_Dup(ctx, self);
     view->len = c->size * PN_ITEM;
@@ -1714,7 +1806,32 @@ static int module_exec(HPyContext *ctx, HPy m)
         HPyErr_SetString(ctx, ctx->h_ValueError, PN_SIMD_ENV_ERROR);
         return -1;
     }
+    pn_err e;
+    if (rc == 0 && pn_fuse_init(&e) < 0) {
+        raise_err(ctx, &e);
+        return -1;
+    }
     return rc ? -1 : 0;
+}
+
+/* _fused_info(): (smallest deferred size or 0, pending now, assignments
+ * computed straight into their destination, values forced), for tests
+ * and benchmarks. */
+PN_METH(mod_fused_info, "_fused_info", HPyFunc_NOARGS)
+static HPy mod_fused_info_impl(HPyContext *ctx, HPy mod)
+{
+    HPy items[4] = {HPyLong_FromSsize_t(ctx, pn_fuse.min_size),
+                    HPyLong_FromLong(ctx, pn_fuse.count),
+                    HPyLong_FromSize_t(ctx, pn_fuse.fused),
+                    HPyLong_FromSize_t(ctx, pn_fuse.forced)};
+    HPy res = HPy_NULL;
+    if (!HPy_IsNull(items[0]) && !HPy_IsNull(items[1]) &&
+        !HPy_IsNull(items[2]) && !HPy_IsNull(items[3]))
+        res = HPyTuple_FromArray(ctx, items, 4);
+    for (int i = 0; i < 4; i++)
+        if (!HPy_IsNull(items[i]))
+            HPy_Close(ctx, items[i]);
+    return res;
 }
 
 /* _simd_level(): the kernel level in use ("baseline", "avx2", "avx512"). */
@@ -1733,7 +1850,7 @@ static HPyDef *module_defines[] = {
     &mod_absolute,
     &mod_unary, &mod_binary, &mod_reduce, &mod_matmul, &mod_solve, &mod_det, &mod_inv,
     &mod_reshape, &mod_transpose,
-    &mod_setup, &mod_simd_level,
+    &mod_setup, &mod_simd_level, &mod_fused_info,
     PN_MODULE_EXEC_DEF
     NULL,
 };

@@ -39,6 +39,8 @@ enum {
     PN_FRESH = 4,     /* data newly malloc'd (not reused from the cache) */
 };
 
+typedef struct pn_lazy pn_lazy;   /* a pending value: fused.h */
+
 typedef struct {
     double *data;        /* first element */
     pn_ssize_t size;     /* number of elements */
@@ -46,6 +48,7 @@ typedef struct {
     int flags;
     pn_ssize_t shape[PN_MAXDIMS];
     pn_ssize_t strides[PN_MAXDIMS];   /* bytes */
+    pn_lazy *lazy;       /* non-NULL: data not computed yet (fused.h) */
     double inline_buf[PN_INLINE_CAPACITY];
 } pn_core;
 
@@ -235,6 +238,7 @@ static int pn_core_alloc_shape(pn_core *c, int ndim, const pn_ssize_t *shape,
     c->size = 0;
     c->ndim = 0;
     c->flags = PN_OWNDATA | PN_CONTIG;
+    c->lazy = NULL;
     if (ndim == 1 && shape[0] >= 0 && shape[0] <= PN_INLINE_CAPACITY) {
         /* the tiny 1-D temporaries of ODE code: nothing to check */
         c->size = shape[0];
@@ -272,10 +276,19 @@ static inline int pn_core_is_heap(const pn_core *c)
     return (c->flags & PN_OWNDATA) && c->data != c->inline_buf;
 }
 
+static void pn_lazy_release(pn_lazy *n);
+static void pn_forget_exports(const void *buffer, size_t nbytes);
+
 static inline void pn_core_free(pn_core *c)
 {
-    if (pn_core_is_heap(c))
+    if (c->lazy != NULL) {
+        pn_lazy_release(c->lazy);
+        c->lazy = NULL;
+    }
+    if (pn_core_is_heap(c)) {
+        pn_forget_exports(c->data, (size_t)c->size * sizeof(double));
         pn_buffer_free(c->data, (size_t)c->size * sizeof(double));
+    }
     c->data = c->inline_buf;
     c->size = 0;
 }
@@ -293,6 +306,7 @@ static inline void pn_core_view_of(pn_core *v, const pn_core *src)
     v->size = src->size;
     v->ndim = src->ndim;
     v->flags = src->flags & ~PN_OWNDATA;
+    v->lazy = NULL;
     memcpy(v->shape, src->shape, (size_t)src->ndim * sizeof(pn_ssize_t));
     memcpy(v->strides, src->strides, (size_t)src->ndim * sizeof(pn_ssize_t));
 }
@@ -472,6 +486,7 @@ static void pn_drop_leading_ones(const pn_core *src, int target_ndim,
     out->size = src->size;
     out->ndim = src->ndim - skip;
     out->flags = src->flags & ~PN_OWNDATA;
+    out->lazy = NULL;
     memcpy(out->shape, src->shape + skip, (size_t)out->ndim * sizeof(pn_ssize_t));
     memcpy(out->strides, src->strides + skip,
            (size_t)out->ndim * sizeof(pn_ssize_t));
@@ -700,6 +715,7 @@ static void pn_to_contiguous(double *out, const pn_core *c)
     dst.size = c->size;
     dst.ndim = c->ndim;
     dst.flags = PN_CONTIG;
+    dst.lazy = NULL;
     memcpy(dst.shape, c->shape, (size_t)c->ndim * sizeof(pn_ssize_t));
     pn_set_contiguous_strides(&dst);
     pn_nd_assign(&dst, c);
@@ -872,6 +888,7 @@ static int pn_index_view(const pn_core *src, const pn_index_item *items,
     view->ndim = nd;
     view->data = (double *)data;
     view->flags = 0;
+    view->lazy = NULL;
     pn_shape_size(nd, view->shape, &view->size, e);
     pn_update_flags(view);
     return 0;
@@ -935,6 +952,7 @@ static int pn_reshape_view(const pn_core *src, int nd, const pn_ssize_t *shape,
     view->size = src->size;
     view->ndim = nd;
     view->flags = PN_CONTIG;
+    view->lazy = NULL;
     memcpy(view->shape, shape, (size_t)nd * sizeof(pn_ssize_t));
     pn_set_contiguous_strides(view);
     return 0;
@@ -962,6 +980,7 @@ static int pn_transpose_view(const pn_core *src, const int *axes, pn_core *view,
     view->size = src->size;
     view->ndim = src->ndim;
     view->flags = 0;
+    view->lazy = NULL;
     pn_update_flags(view);
     return 0;
 }
@@ -1106,5 +1125,9 @@ static int pn_reduce_into(pn_reduction k, const pn_core *c, int has_axis,
     free(work);
     return 0;
 }
+
+/* deferred expressions build on all of the above (pn_core_free calls into
+ * it, so every user of this header gets it) */
+#include "fused.h"
 
 #endif /* PICONUMPY_ARRAY_CORE_H */

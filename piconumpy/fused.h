@@ -1,0 +1,413 @@
+/* fused.h -- deferred element-wise expressions, computed in one pass.
+ *
+ * Evaluated eagerly, ((s0 + s1)*k1 + (s2 + s3)*k2)*k3 on big arrays costs
+ * one pass over memory per operator and a temporary per intermediate
+ * result (the Laplace stencil: 6 passes, 5 temporaries, against one loop in
+ * C).  So a binary operator on big operands of equal shape returns an array
+ * whose value is *pending*: a small tree of operators (pn_lazy) over leaves
+ * (arrays, scalars).  Its value is computed
+ *   - straight into the destination when it is assigned
+ *     (u[1:-1, 1:-1] = expr), block by block, the intermediates staying in
+ *     L1 (pn_lazy_eval);
+ *   - into its own buffer the first time anything else reads it
+ *     (pn_lazy_force; the buffer is allocated with the array, so forcing
+ *     never fails);
+ *   - before anything writes to memory one of its leaves lives in
+ *     (pn_before_write), so a pending value never sees a later write.
+ * Leaves whose memory was exported (buffer protocol, __array_interface__)
+ * may be written behind our back: operators on them are never deferred.
+ * Every kernel is the eager one (kernels.h), so results are bit-identical.
+ *
+ * Glue contract for the C sources: every read of an array goes through an
+ * accessor that forces a pending array first; every write into an array's
+ * memory calls pn_before_write first; exports call pn_note_export.
+ */
+#ifndef PICONUMPY_FUSED_H
+#define PICONUMPY_FUSED_H
+
+#include <stdlib.h>
+#include "array_core.h"
+
+#define PN_FUSE_MAX_OPS 16      /* operators in one tree: bounds the scratch */
+#define PN_FUSE_BLOCK 256       /* elements per block: the scratch fits L1 */
+#define PN_FUSE_MAX_PENDING 64  /* then the oldest is computed (PyPy keeps
+                                   dead pending arrays until its next GC) */
+#define PN_FUSE_DEFAULT_MIN 4096
+#define PN_EXPORT_SLOTS 64
+
+typedef struct {
+    const pn_core *arr;   /* array operand (maybe itself pending); NULL: scalar */
+    double scalar;
+} pn_lz_arg;
+
+struct pn_lazy {
+    const pn_binop *op;
+    pn_lz_arg a, b;
+    pn_core *self;        /* the array whose value this is */
+    int ops;              /* operators in the tree, pending children included */
+    pn_lazy *prev, *next; /* the pending list, oldest first */
+};
+
+static struct {
+    pn_lazy *head, *tail;
+    int count;
+    pn_ssize_t min_size;  /* smallest deferred result; 0: never defer */
+    unsigned long fused, forced;   /* counters for tests and benchmarks */
+} pn_fuse = {NULL, NULL, 0, PN_FUSE_DEFAULT_MIN, 0, 0};
+
+/* PICONUMPY_FUSE_MIN=<elements> or "off" (read at import). */
+static int pn_fuse_init(pn_err *e)
+{
+    const char *s = getenv("PICONUMPY_FUSE_MIN");
+    char *end;
+    if (s == NULL || *s == '\0')
+        return 0;
+    if (strcmp(s, "off") == 0) {
+        pn_fuse.min_size = 0;
+        return 0;
+    }
+    long long v = strtoll(s, &end, 10);
+    if (*end != '\0' || v < 0)
+        return pn_fail(e, PN_ERR_VALUE, "PICONUMPY_FUSE_MIN must be a number "
+                       "of elements or 'off', not '%.40s'", s);
+    /* arrays up to PN_INLINE_CAPACITY are the inline type, never deferred */
+    pn_fuse.min_size = v <= PN_INLINE_CAPACITY ? PN_INLINE_CAPACITY + 1
+                                               : (pn_ssize_t)v;
+    return 0;
+}
+
+/* ---- exported memory ------------------------------------------------------
+ * Spans handed out by the buffer protocol or __array_interface__; dropped
+ * when the buffer that holds them is freed (an export keeps it alive). */
+static struct {
+    const char *lo[PN_EXPORT_SLOTS], *hi[PN_EXPORT_SLOTS];
+    int n;
+    int overflow;   /* too many to track: treat all memory as exported */
+} pn_exports;
+
+static int pn_is_exported(const pn_core *c)
+{
+    const char *lo, *hi;
+    if (pn_exports.overflow)
+        return 1;
+    if (pn_exports.n == 0)
+        return 0;
+    pn_extent(c, &lo, &hi);
+    for (int i = 0; i < pn_exports.n; i++)
+        if (lo < pn_exports.hi[i] && pn_exports.lo[i] < hi)
+            return 1;
+    return 0;
+}
+
+static void pn_forget_exports(const void *buffer, size_t nbytes)
+{
+    const char *lo = (const char *)buffer, *hi = lo + nbytes;
+    for (int i = 0; i < pn_exports.n;) {
+        if (pn_exports.lo[i] >= lo && pn_exports.hi[i] <= hi) {
+            pn_exports.n--;
+            pn_exports.lo[i] = pn_exports.lo[pn_exports.n];
+            pn_exports.hi[i] = pn_exports.hi[pn_exports.n];
+        }
+        else
+            i++;
+    }
+}
+
+static void pn_before_write(const pn_core *dst);
+
+/* c's memory is being handed out (writable): pending values reading it are
+ * computed now, and no later operator on it is deferred. */
+static void pn_note_export(const pn_core *c)
+{
+    const char *lo, *hi;
+    pn_before_write(c);
+    if (!pn_is_exported(c)) {
+        if (pn_exports.n == PN_EXPORT_SLOTS) {
+            pn_exports.overflow = 1;
+            return;
+        }
+        pn_extent(c, &lo, &hi);
+        pn_exports.lo[pn_exports.n] = lo;
+        pn_exports.hi[pn_exports.n] = hi;
+        pn_exports.n++;
+    }
+}
+
+/* ---- the pending list ---------------------------------------------------- */
+
+static void pn_pending_unlink(pn_lazy *n)
+{
+    if (n->prev)
+        n->prev->next = n->next;
+    else
+        pn_fuse.head = n->next;
+    if (n->next)
+        n->next->prev = n->prev;
+    else
+        pn_fuse.tail = n->prev;
+    n->prev = n->next = NULL;
+    pn_fuse.count--;
+}
+
+/* From pn_core_free: the array dies with its value never read. */
+static void pn_lazy_release(pn_lazy *n)
+{
+    pn_pending_unlink(n);
+    free(n);
+}
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+/* The tree flattened: leaves are slots 0..nleaves-1, the result of step k
+ * is slot PN_FUSE_LEAVES + k, a scalar operand is slot -1. */
+#define PN_FUSE_LEAVES (PN_FUSE_MAX_OPS + 1)
+
+typedef struct {
+    const pn_binop *op;
+    int a, b;
+    double sa, sb;
+} pn_fuse_step;
+
+typedef struct {
+    int nleaves, nsteps;
+    const pn_core *leaf[PN_FUSE_LEAVES];
+    pn_fuse_step step[PN_FUSE_MAX_OPS];
+} pn_fuse_prog;
+
+static int pn_fuse_compile(pn_fuse_prog *p, const pn_lazy *n);
+
+static int pn_fuse_arg(pn_fuse_prog *p, const pn_lz_arg *x)
+{
+    if (x->arr == NULL)
+        return -1;
+    if (x->arr->lazy != NULL)   /* a pending child: inline its operators */
+        return pn_fuse_compile(p, x->arr->lazy);
+    p->leaf[p->nleaves] = x->arr;
+    return p->nleaves++;
+}
+
+static int pn_fuse_compile(pn_fuse_prog *p, const pn_lazy *n)
+{
+    int a = pn_fuse_arg(p, &n->a);
+    int b = pn_fuse_arg(p, &n->b);
+    pn_fuse_step *s = &p->step[p->nsteps];
+    s->op = n->op;
+    s->a = a;
+    s->b = b;
+    s->sa = n->a.scalar;
+    s->sb = n->b.scalar;
+    return PN_FUSE_LEAVES + p->nsteps++;
+}
+
+/* dst[...] = value of n.  dst and every leaf have n's shape; dst's memory
+ * overlaps no leaf (the caller checks, pn_lazy_reads). */
+static void pn_lazy_eval(const pn_lazy *n, pn_core *dst)
+{
+    enum { NOPS = PN_FUSE_LEAVES + 1 };   /* dst is operand 0 */
+    pn_fuse_prog p;
+    p.nleaves = p.nsteps = 0;
+    pn_fuse_compile(&p, n);
+    const int nops = p.nleaves + 1, nd = dst->ndim > 0 ? dst->ndim : 1;
+    if (dst->size == 0)
+        return;
+    pn_ssize_t shape[PN_MAXDIMS], str[NOPS][PN_MAXDIMS], idx[PN_MAXDIMS];
+    char *base[NOPS];
+    base[0] = (char *)dst->data;
+    for (int i = 0; i < nd; i++) {   /* a 0-d array runs as shape (1,) */
+        shape[i] = dst->ndim ? dst->shape[i] : 1;
+        str[0][i] = dst->ndim ? dst->strides[i] : PN_ITEM;
+    }
+    for (int k = 0; k < p.nleaves; k++) {
+        base[k + 1] = (char *)p.leaf[k]->data;
+        for (int i = 0; i < nd; i++)
+            str[k + 1][i] = dst->ndim ? p.leaf[k]->strides[i] : PN_ITEM;
+    }
+    /* merge dimensions contiguous for every operand (a whole contiguous
+     * array becomes one long row) */
+    int j = 0;
+    for (int i = 1; i < nd; i++) {
+        int merge = 1;
+        for (int k = 0; k < nops && merge; k++)
+            merge = str[k][j] == str[k][i] * shape[i];
+        if (!merge)
+            j++;
+        shape[j] = merge ? shape[j] * shape[i] : shape[i];
+        for (int k = 0; k < nops; k++)
+            str[k][j] = str[k][i];
+    }
+    const int last = j;
+    for (int i = 0; i < last; i++)
+        idx[i] = 0;
+
+    static double scratch[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS][PN_FUSE_BLOCK];
+    const double *slot[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS];
+    const pn_ssize_t row = shape[last];
+    for (;;) {
+        for (pn_ssize_t start = 0; start < row; start += PN_FUSE_BLOCK) {
+            pn_ssize_t m = row - start < PN_FUSE_BLOCK ? row - start
+                                                        : PN_FUSE_BLOCK;
+            for (int k = 0; k < p.nleaves; k++) {
+                const pn_ssize_t s = str[k + 1][last];
+                const char *src = base[k + 1] + start * s;
+                if (s == PN_ITEM) {
+                    slot[k] = (const double *)src;
+                    continue;
+                }
+                for (pn_ssize_t i = 0; i < m; i++)
+                    scratch[k][i] = *(const double *)(src + i * s);
+                slot[k] = scratch[k];
+            }
+            const pn_ssize_t ds = str[0][last];
+            double *out_row = (double *)(base[0] + start * ds);
+            for (int k = 0; k < p.nsteps; k++) {
+                const pn_fuse_step *s = &p.step[k];
+                double *o = (k == p.nsteps - 1 && ds == PN_ITEM)
+                                ? out_row : scratch[PN_FUSE_LEAVES + k];
+                if (s->a >= 0 && s->b >= 0)
+                    s->op->vv(o, slot[s->a], slot[s->b], m);
+                else if (s->a >= 0)
+                    s->op->vs(o, slot[s->a], s->sb, m);
+                else
+                    s->op->sv(o, s->sa, slot[s->b], m);
+                slot[PN_FUSE_LEAVES + k] = o;
+            }
+            if (ds != PN_ITEM) {
+                const double *r = slot[PN_FUSE_LEAVES + p.nsteps - 1];
+                for (pn_ssize_t i = 0; i < m; i++)
+                    *(double *)((char *)out_row + i * ds) = r[i];
+            }
+        }
+        int d = last - 1;
+        for (; d >= 0; d--) {
+            for (int k = 0; k < nops; k++)
+                base[k] += str[k][d];
+            if (++idx[d] < shape[d])
+                break;
+            for (int k = 0; k < nops; k++)
+                base[k] -= str[k][d] * shape[d];
+            idx[d] = 0;
+        }
+        if (d < 0)
+            return;
+    }
+}
+
+/* Does computing n read memory that dst's elements touch? */
+static int pn_lazy_reads(const pn_lazy *n, const pn_core *dst)
+{
+    const pn_lz_arg *args[2] = {&n->a, &n->b};
+    for (int i = 0; i < 2; i++) {
+        const pn_core *c = args[i]->arr;
+        if (c == NULL)
+            continue;
+        if (c->lazy != NULL ? pn_lazy_reads(c->lazy, dst)
+                            : pn_may_overlap(c, dst))
+            return 1;
+    }
+    return 0;
+}
+
+/* Compute n into its own buffer; its array is an ordinary one afterwards. */
+static void pn_lazy_force(pn_lazy *n)
+{
+    pn_core *self = n->self;
+    pn_lazy_eval(n, self);
+    self->lazy = NULL;
+    pn_fuse.forced++;
+    pn_lazy_release(n);
+}
+
+/* dst's memory is about to be written: compute the pending values that
+ * read it first (oldest first, so a child is ready before its parents). */
+static void pn_before_write(const pn_core *dst)
+{
+    pn_lazy *n = pn_fuse.head;
+    while (n != NULL) {
+        pn_lazy *next = n->next;
+        if (pn_lazy_reads(n, dst))
+            pn_lazy_force(n);
+        n = next;
+    }
+}
+
+/* ---- deferring an operator ----------------------------------------------- */
+
+static int pn_arg_ops(const pn_core *c)
+{
+    return (c != NULL && c->lazy != NULL) ? c->lazy->ops : 0;
+}
+
+/* Can out = a OP b (a or b NULL: scalar) be deferred?  Only for big
+ * results, operands of exactly out's shape (no broadcasting) and memory
+ * nobody else can write.  Pending operands count as their trees. */
+static int pn_fuse_eligible(const pn_core *a, const pn_core *b, int nd,
+                            const pn_ssize_t *shape, pn_ssize_t size)
+{
+    const pn_core *args[2] = {a, b};
+    if (pn_fuse.min_size == 0 || size < pn_fuse.min_size)
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        const pn_core *c = args[i];
+        if (c == NULL)
+            continue;
+        if (c->ndim != nd ||
+            memcmp(c->shape, shape, (size_t)nd * sizeof(pn_ssize_t)) != 0)
+            return 0;
+        if (c->lazy == NULL && pn_is_exported(c))
+            return 0;
+    }
+    return 1;
+}
+
+/* Would a tree with these operands exceed PN_FUSE_MAX_OPS?  (Then the
+ * caller forces the pending operands first and defers one operator.) */
+static int pn_fuse_too_big(const pn_core *a, const pn_core *b)
+{
+    return 1 + pn_arg_ops(a) + pn_arg_ops(b) > PN_FUSE_MAX_OPS;
+}
+
+/* out's value becomes a OP b, pending.  Returns -1 (nothing changed) when
+ * out of memory. */
+static int pn_defer(const pn_binop *op, pn_core *out, const pn_core *a,
+                    double sa, const pn_core *b, double sb)
+{
+    pn_lazy *n = (pn_lazy *)malloc(sizeof(pn_lazy));
+    if (n == NULL)
+        return -1;
+    n->op = op;
+    n->a.arr = a;
+    n->a.scalar = sa;
+    n->b.arr = b;
+    n->b.scalar = sb;
+    n->self = out;
+    n->ops = 1 + pn_arg_ops(a) + pn_arg_ops(b);
+    n->next = NULL;
+    n->prev = pn_fuse.tail;
+    if (pn_fuse.tail)
+        pn_fuse.tail->next = n;
+    else
+        pn_fuse.head = n;
+    pn_fuse.tail = n;
+    pn_fuse.count++;
+    out->lazy = n;
+    if (pn_fuse.count > PN_FUSE_MAX_PENDING)
+        pn_lazy_force(pn_fuse.head);
+    return 0;
+}
+
+/* dst[...] = value of the pending array v, computed straight into dst when
+ * possible.  Returns 1 when done, 0 when the caller must force v and assign
+ * normally (other shape, or dst overlaps what v reads). */
+static int pn_assign_pending(pn_core *dst, const pn_core *v)
+{
+    if (v->lazy == NULL || dst->ndim != v->ndim ||
+        memcmp(dst->shape, v->shape, (size_t)v->ndim * sizeof(pn_ssize_t)) != 0 ||
+        pn_lazy_reads(v->lazy, dst))
+        return 0;
+    pn_before_write(dst);
+    pn_lazy_eval(v->lazy, dst);
+    pn_fuse.fused++;
+    return 1;
+}
+
+#endif /* PICONUMPY_FUSED_H */
