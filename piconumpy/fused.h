@@ -29,7 +29,8 @@
 #include "array_core.h"
 
 #define PN_FUSE_MAX_OPS 16      /* operators in one tree: bounds the scratch */
-#define PN_FUSE_BLOCK 256       /* elements per block: the scratch fits L1 */
+#define PN_FUSE_BLOCK 512       /* elements per block: a 500-wide row is one
+                                   block, and the scratch rows fit L1 */
 #define PN_FUSE_MAX_PENDING 64  /* then the oldest is computed (PyPy keeps
                                    dead pending arrays until its next GC) */
 #define PN_FUSE_DEFAULT_MIN 4096
@@ -158,18 +159,23 @@ static void pn_lazy_release(pn_lazy *n)
 
 /* ---- evaluation ---------------------------------------------------------- */
 
-/* The tree flattened: leaves are slots 0..nleaves-1, the result of step k
- * is slot PN_FUSE_LEAVES + k, a scalar operand is slot -1. */
+/* The tree flattened into steps.  Slots 0..nleaves-1 are leaves (read in
+ * place or gathered into their scratch row), PN_FUSE_LEAVES + k scratch
+ * rows for results, -1 a scalar operand.  Every result is read exactly
+ * once (a tree), so a step writes over its first operand's scratch row:
+ * the Laplace stencil uses two rows, not six. */
 #define PN_FUSE_LEAVES (PN_FUSE_MAX_OPS + 1)
 
 typedef struct {
     const pn_binop *op;
-    int a, b;
+    int a, b, out;
     double sa, sb;
+    pn_kernel_pair pair;   /* merged with the next operator: (a OP b) OP2 s2 */
+    double s2;
 } pn_fuse_step;
 
 typedef struct {
-    int nleaves, nsteps;
+    int nleaves, nsteps, nrows;
     const pn_core *leaf[PN_FUSE_LEAVES];
     pn_fuse_step step[PN_FUSE_MAX_OPS];
 } pn_fuse_prog;
@@ -190,13 +196,40 @@ static int pn_fuse_compile(pn_fuse_prog *p, const pn_lazy *n)
 {
     int a = pn_fuse_arg(p, &n->a);
     int b = pn_fuse_arg(p, &n->b);
-    pn_fuse_step *s = &p->step[p->nsteps];
+    pn_fuse_step *s = &p->step[p->nsteps++];
     s->op = n->op;
+    s->pair = NULL;
     s->a = a;
     s->b = b;
     s->sa = n->a.scalar;
     s->sb = n->b.scalar;
-    return PN_FUSE_LEAVES + p->nsteps++;
+    s->out = a >= PN_FUSE_LEAVES ? a
+           : b >= PN_FUSE_LEAVES ? b : PN_FUSE_LEAVES + p->nrows++;
+    return s->out;
+}
+
+/* An array-array step followed by "that result OP scalar" becomes one
+ * pair-kernel step (kernels.h): half the stores. */
+static void pn_fuse_merge_pairs(pn_fuse_prog *p)
+{
+    int k = 0, j = 0;
+    while (k < p->nsteps) {
+        pn_fuse_step s = p->step[k];
+        const pn_fuse_step *t = k + 1 < p->nsteps ? &p->step[k + 1] : NULL;
+        if (t && s.a >= 0 && s.b >= 0 && s.op->pair_id >= 0 &&
+            t->op->pair_id >= 0 &&
+            ((t->a == s.out && t->b < 0) ||
+             (t->b == s.out && t->a < 0 && t->op->commutative))) {
+            s.pair = pn_simd->pair[s.op->pair_id][t->op->pair_id];
+            s.s2 = t->a == s.out ? t->sb : t->sa;
+            s.out = t->out;
+            k += 2;
+        }
+        else
+            k += 1;
+        p->step[j++] = s;
+    }
+    p->nsteps = j;
 }
 
 /* dst[...] = value of n.  dst and every leaf have n's shape; dst's memory
@@ -205,8 +238,9 @@ static void pn_lazy_eval(const pn_lazy *n, pn_core *dst)
 {
     enum { NOPS = PN_FUSE_LEAVES + 1 };   /* dst is operand 0 */
     pn_fuse_prog p;
-    p.nleaves = p.nsteps = 0;
+    p.nleaves = p.nsteps = p.nrows = 0;
     pn_fuse_compile(&p, n);
+    pn_fuse_merge_pairs(&p);
     const int nops = p.nleaves + 1, nd = dst->ndim > 0 ? dst->ndim : 1;
     if (dst->size == 0)
         return;
@@ -239,7 +273,8 @@ static void pn_lazy_eval(const pn_lazy *n, pn_core *dst)
     for (int i = 0; i < last; i++)
         idx[i] = 0;
 
-    static double scratch[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS][PN_FUSE_BLOCK];
+    static double scratch[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS][PN_FUSE_BLOCK]
+        __attribute__((aligned(64)));
     const double *slot[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS];
     const pn_ssize_t row = shape[last];
     for (;;) {
@@ -259,20 +294,22 @@ static void pn_lazy_eval(const pn_lazy *n, pn_core *dst)
             }
             const pn_ssize_t ds = str[0][last];
             double *out_row = (double *)(base[0] + start * ds);
+            const double *r = NULL;
             for (int k = 0; k < p.nsteps; k++) {
                 const pn_fuse_step *s = &p.step[k];
                 double *o = (k == p.nsteps - 1 && ds == PN_ITEM)
-                                ? out_row : scratch[PN_FUSE_LEAVES + k];
-                if (s->a >= 0 && s->b >= 0)
+                                ? out_row : scratch[s->out];
+                if (s->pair)
+                    s->pair(o, slot[s->a], slot[s->b], s->s2, m);
+                else if (s->a >= 0 && s->b >= 0)
                     s->op->vv(o, slot[s->a], slot[s->b], m);
                 else if (s->a >= 0)
                     s->op->vs(o, slot[s->a], s->sb, m);
                 else
                     s->op->sv(o, s->sa, slot[s->b], m);
-                slot[PN_FUSE_LEAVES + k] = o;
+                slot[s->out] = r = o;
             }
             if (ds != PN_ITEM) {
-                const double *r = slot[PN_FUSE_LEAVES + p.nsteps - 1];
                 for (pn_ssize_t i = 0; i < m; i++)
                     *(double *)((char *)out_row + i * ds) = r[i];
             }

@@ -45,6 +45,27 @@ PN_BINARY_KERNELS(sub, -)
 PN_BINARY_KERNELS(mul, *)
 PN_BINARY_KERNELS(div, /)
 
+/* Two operators in one pass: out = (a OP1 b) OP2 s, the shape of most
+ * steps of a fused expression ((x + y) * k).  Rounded exactly as the two
+ * separate kernels (no FMA contraction), with half the stores. */
+#define PN_FOR_EACH_PAIR(X, ARG)                                             \
+    X(ARG, add, +, add, +) X(ARG, add, +, sub, -) X(ARG, add, +, mul, *)     \
+    X(ARG, add, +, div, /) X(ARG, sub, -, add, +) X(ARG, sub, -, sub, -)     \
+    X(ARG, sub, -, mul, *) X(ARG, sub, -, div, /) X(ARG, mul, *, add, +)     \
+    X(ARG, mul, *, sub, -) X(ARG, mul, *, mul, *) X(ARG, mul, *, div, /)     \
+    X(ARG, div, /, add, +) X(ARG, div, /, sub, -) X(ARG, div, /, mul, *)     \
+    X(ARG, div, /, div, /)
+
+#define PN_PAIR_KERNEL(ARG, N1, OP1, N2, OP2)                                \
+    static inline void pn_##N1##_##N2##_pair_k(double *out, const double *a, \
+                                               const double *b, double s,    \
+                                               pn_ssize_t n)                 \
+    {                                                                        \
+        for (pn_ssize_t i = 0; i < n; i++)                                   \
+            out[i] = (a[i] OP1 b[i]) OP2 s;                                  \
+    }
+PN_FOR_EACH_PAIR(PN_PAIR_KERNEL, _)
+
 /* Power: C pow() has IEEE semantics like numpy (pow(-8, 1/3) is nan, pow(0,
  * -1) is inf).  Exponents 2, 1, 0.5 and -1 take numpy's shortcuts (exact
  * multiply, copy, sqrt, reciprocal). */
@@ -320,6 +341,8 @@ typedef void (*pn_kernel_vv)(double *, const double *, const double *, pn_ssize_
 typedef void (*pn_kernel_vs)(double *, const double *, double, pn_ssize_t);
 typedef void (*pn_kernel_sv)(double *, double, const double *, pn_ssize_t);
 typedef void (*pn_kernel_unary)(double *, const double *, pn_ssize_t);
+typedef void (*pn_kernel_pair)(double *, const double *, const double *, double,
+                               pn_ssize_t);
 
 static inline double pn_add_el(double x, double y) { return x + y; }
 static inline double pn_sub_el(double x, double y) { return x - y; }
@@ -337,13 +360,15 @@ typedef struct {
     pn_kernel_vs vs;
     pn_kernel_sv sv;
     double (*el)(double, double);
+    int pair_id;      /* row/column in pn_simd->pair; -1: no pair kernels */
+    int commutative;  /* s OP x == x OP s bit for bit */
 } pn_binop;
 
-static const pn_binop PN_OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv, pn_add_el};
-static const pn_binop PN_OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv, pn_sub_el};
-static const pn_binop PN_OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv, pn_mul_el};
-static const pn_binop PN_OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv, pn_div_el};
-static const pn_binop PN_OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv, pn_pow_el};
+static const pn_binop PN_OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv, pn_add_el, 0, 1};
+static const pn_binop PN_OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv, pn_sub_el, 1, 0};
+static const pn_binop PN_OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv, pn_mul_el, 2, 1};
+static const pn_binop PN_OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv, pn_div_el, 3, 0};
+static const pn_binop PN_OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv, pn_pow_el, -1, 0};
 
 /* One row of a binary operation with byte strides (0: broadcast value). */
 static inline void pn_binop_strided(const pn_binop *op, double *o, pn_ssize_t os,

@@ -48,6 +48,9 @@ typedef struct {
     double (*dot)(const double *, const double *, pn_ssize_t);
     double (*min)(const double *, pn_ssize_t);
     double (*max)(const double *, pn_ssize_t);
+    /* pair[i][j]: out = (a OPi b) OPj s, i and j in add sub mul div order */
+    void (*pair[4][4])(double *, const double *, const double *, double,
+                       pn_ssize_t);
 } pn_simd_table;
 
 /* One level's wrappers around the generic kernels; SFX names the level. */
@@ -62,6 +65,15 @@ typedef struct {
                                      pn_ssize_t n)                           \
     { pn_##NAME##_sv_k(o, s, b, n); }
 
+#define PN_LEVEL_PAIR(SFX, N1, OP1, N2, OP2)                                 \
+    static void pn_##N1##_##N2##_pair_##SFX(double *o, const double *a,      \
+                                            const double *b, double s,       \
+                                            pn_ssize_t n)                    \
+    { pn_##N1##_##N2##_pair_k(o, a, b, s, n); }
+#define PN_PAIR_ROW(SFX, N1)                                                 \
+    {pn_##N1##_add_pair_##SFX, pn_##N1##_sub_pair_##SFX,                     \
+     pn_##N1##_mul_pair_##SFX, pn_##N1##_div_pair_##SFX}
+
 #define PN_LEVEL_UNARY(SFX, NAME)                                            \
     static void pn_##NAME##_##SFX(double *o, const double *a, pn_ssize_t n)  \
     { pn_##NAME##_k(o, a, n); }
@@ -75,6 +87,7 @@ typedef struct {
     PN_LEVEL_BINARY(SFX, sub)                                                \
     PN_LEVEL_BINARY(SFX, mul)                                                \
     PN_LEVEL_BINARY(SFX, div)                                                \
+    PN_FOR_EACH_PAIR(PN_LEVEL_PAIR, SFX)                                     \
     PN_LEVEL_UNARY(SFX, neg)                                                 \
     PN_LEVEL_UNARY(SFX, absolute)                                            \
     PN_LEVEL_UNARY(SFX, sqrt)                                                \
@@ -108,6 +121,8 @@ typedef struct {
         pn_neg_##SFX, pn_absolute_##SFX, pn_sqrt_##SFX,                      \
         SIN, COS, TAN, EXP, LOG,                                             \
         pn_fill_##SFX, pn_sum_##SFX, pn_dot_##SFX, MIN, MAX,                 \
+        {PN_PAIR_ROW(SFX, add), PN_PAIR_ROW(SFX, sub), PN_PAIR_ROW(SFX, mul),  \
+         PN_PAIR_ROW(SFX, div)},                                             \
     };
 
 /* ---- baseline: x86-64 as compiled, scalar libm for the functions ---- */

@@ -1,0 +1,252 @@
+"""Fused evaluation (piconumpy/fused.h): binary operators on big operands of
+equal shape return *pending* values, computed in one pass into the target
+of an assignment or on first use.  What must hold: results bit-identical to
+eager evaluation (numpy), whatever is written, exported or read in between.
+
+The arrays here are 64 x 64 = 4096 elements, the default threshold
+(PICONUMPY_FUSE_MIN); `_fused_info()` reports (threshold, pending values,
+fused assignments, forced values).
+"""
+import os
+import random
+
+import pytest
+
+N = 64
+
+
+@pytest.fixture
+def grid(nd, np):
+    """(piconumpy array, numpy array) pairs with the same values."""
+    def make(seed):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((N, N))
+        return nd.array(x.tolist()), x
+    return make
+
+
+def fusing(nd):
+    threshold = nd._fused_info()[0]
+    return threshold != 0 and threshold <= N * N
+
+
+def same(a, ref, np):
+    got = np.array(a.tolist())
+    assert got.shape == ref.shape
+    assert np.array_equal(got, ref, equal_nan=True), (got, ref)
+
+
+def test_laplace_step_is_fused_and_bit_identical(nd, np):
+    M = N + 2    # the interior is N x N
+    S = np.random.default_rng(1).standard_normal((M, M))
+    src = nd.array(S.tolist())
+    u = nd.zeros((M, M))
+    U = np.zeros((M, M))
+    before = nd._fused_info()
+    u[1:-1, 1:-1] = ((src[0:-2, 1:-1] + src[2:, 1:-1]) * 0.01
+                     + (src[1:-1, 0:-2] + src[1:-1, 2:]) * 0.02) * 25.0
+    U[1:-1, 1:-1] = ((S[0:-2, 1:-1] + S[2:, 1:-1]) * 0.01
+                     + (S[1:-1, 0:-2] + S[1:-1, 2:]) * 0.02) * 25.0
+    after = nd._fused_info()
+    same(u, U, np)
+    if fusing(nd):
+        assert after[2] == before[2] + 1      # computed straight into u
+
+
+def test_pending_value_reads_like_an_array(nd, np, grid):
+    a, A = grid(2)
+    b, B = grid(3)
+    ref = (A + B) * 2.0 - A / 3.0
+    expressions = [lambda: (a + b) * 2.0 - a / 3.0 for _ in range(13)]
+    e = iter(expressions)
+    assert next(e)().shape == (N, N)
+    same(next(e)(), ref, np)
+    assert next(e)().sum() == pytest.approx(ref.sum())
+    assert next(e)()[3, 5] == ref[3, 5]
+    same(next(e)()[::2, 1:], ref[::2, 1:], np)
+    same(next(e)().T, ref.T, np)
+    same(next(e)().reshape((N * N,)), ref.reshape(N * N), np)
+    same(nd.sin(next(e)()), np.array(nd.sin(nd.array(ref.tolist())).tolist()),
+         np)
+    assert np.array_equal(np.asarray(next(e)()), ref)
+    same(next(e)().copy(), ref, np)
+    assert repr(next(e)()) == repr(nd.array(ref.tolist()))
+    same(nd.array(next(e)()), ref, np)
+
+
+def test_writes_to_an_operand_come_after_the_pending_value(nd, np, grid):
+    a, A = grid(4)
+    b, B = grid(5)
+    writes = [
+        lambda x: x.__setitem__((0, 0), 99.0),
+        lambda x: x.__setitem__(slice(None), 1.5),
+        lambda x: x.__setitem__((slice(1, 3),), x[4:6] * 1.0),
+        lambda x: x.__iadd__(1.0),
+        lambda x: x[::2].__imul__(-1.0),
+        lambda x: nd.add(x, 1.0, out=x),
+        lambda x: nd.sin(x, out=x),
+        lambda x: x.T.__setitem__((slice(None), 0), 7.0),
+    ]
+    for write in writes:
+        a, A = grid(4)
+        t = (a + b) * 0.5          # pending, reads a and b
+        v = t[1:, :] - 0.0         # eager view of... a view (forces t)
+        w = (a - b) * 2.0          # pending, never read before the write
+        write(a)
+        same(t, (A + B) * 0.5, np)
+        same(w, (A - B) * 2.0, np)
+        same(v, ((A + B) * 0.5)[1:, :], np)
+
+
+def test_writing_into_a_pending_value_forces_its_readers(nd, np, grid):
+    a, A = grid(6)
+    t = a + 1.0
+    u = t * 2.0          # reads t, which is pending itself
+    t[0, :] = -1.0
+    same(u, (A + 1.0) * 2.0, np)
+    T = A + 1.0
+    T[0, :] = -1.0
+    same(t, T, np)
+
+
+def test_assignment_overlapping_its_own_operands(nd, np, grid):
+    a, A = grid(7)
+    a[1:, :] = a[:-1, :] + 1.0
+    A[1:, :] = A[:-1, :] + 1.0
+    same(a, A, np)
+    a[:, :] = a.T * 2.0 + a
+    A[:, :] = A.T * 2.0 + A
+    same(a, A, np)
+    a[...] = a[::-1, ::-1] - a
+    A[...] = A[::-1, ::-1] - A
+    same(a, A, np)
+
+
+def test_assignment_of_other_shapes_still_broadcasts(nd, np, grid):
+    a, A = grid(8)
+    big = nd.zeros((3, N, N))
+    Big = np.zeros((3, N, N))
+    big[1] = a * 3.0 + a
+    Big[1] = A * 3.0 + A
+    big[...] = a * 2.0 - 1.0       # (N, N) pending into (3, N, N)
+    Big[...] = A * 2.0 - 1.0
+    same(big, Big, np)
+    row = nd.zeros((N,))
+    with pytest.raises(ValueError):
+        row[...] = a + a
+
+
+def test_exported_memory_is_never_read_late(nd, np, grid):
+    a, A = grid(9)
+    t = a * 3.0                        # pending
+    shared = np.asarray(a)             # export: t is computed now
+    shared[0, 0] = 123.0
+    same(t, A * 3.0, np)
+    A[0, 0] = 123.0
+    u = a * 3.0                        # on exported memory: not deferred
+    shared[1, 1] = -5.0
+    same(u, A * 3.0, np)
+
+
+def test_memoryview_export_forces_readers(nd, np, grid):
+    a, A = grid(10)
+    t = a - 2.0
+    m = memoryview(a).cast("B").cast("d")
+    m[5] = 42.0
+    same(t, A - 2.0, np)
+
+
+def test_long_chains_stay_bounded_and_exact(nd, np, grid):
+    a, A = grid(11)
+    x, X = a, A
+    for i in range(300):
+        x = x * 0.5 + a
+        X = X * 0.5 + A
+        if i % 97 == 0:
+            a[i % N, 0] = float(i)
+            A[i % N, 0] = float(i)
+    assert nd._fused_info()[1] <= 64
+    same(x, X, np)
+
+
+def test_deep_and_shared_trees(nd, np, grid):
+    a, A = grid(12)
+    x, X = a + 0.0, A + 0.0
+    for _ in range(40):             # more operators than one tree holds
+        x = (x + a) * 0.25
+        X = (X + A) * 0.25
+    y = x * x + x                   # the same subtree used three times
+    Y = X * X + X
+    same(y, Y, np)
+    p = a ** 2.0 + a ** 0.5 - (2.0 ** a) / (a - a + 3.0)
+    with np.errstate(invalid="ignore"):
+        P = A ** 2.0 + A ** 0.5 - (2.0 ** A) / (A - A + 3.0)
+    same(p, P, np)
+
+
+def test_broadcast_operands_are_not_deferred_but_right(nd, np, grid):
+    a, A = grid(13)
+    row = nd.array(A[0].tolist())
+    same((a + row) * 2.0, (A + A[0]) * 2.0, np)
+    same((a[:1] + a) - a, (A[:1] + A) - A, np)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_programs_match_numpy(nd, np, seed):
+    """Random interleavings of deferred expressions, views, writes and
+    reads, against numpy (which evaluates everything eagerly)."""
+    rng = random.Random(seed)
+    shapes = (N, N)
+    base = [np.random.default_rng(seed + k).standard_normal(shapes)
+            for k in range(3)]
+    pn_vals = [nd.array(x.tolist()) for x in base]
+    np_vals = [x.copy() for x in base]
+    views = [lambda x: x, lambda x: x[::-1], lambda x: x.T,
+             lambda x: x[:, ::-1]]
+    ops = ["+", "-", "*", "/"]
+    for _ in range(60):
+        kind = rng.random()
+        i, j = rng.randrange(len(pn_vals)), rng.randrange(len(pn_vals))
+        vi, vj = rng.choice(views), rng.choice(views)
+        op = rng.choice(ops)
+        if kind < 0.5:        # a new (possibly pending) value
+            s = rng.choice([0.5, 2.0, -1.25])
+            expr = "(x %s y) %s s" % (op, rng.choice(ops))
+            env_pn = {"x": vi(pn_vals[i]), "y": vj(pn_vals[j]), "s": s}
+            env_np = {"x": vi(np_vals[i]), "y": vj(np_vals[j]), "s": s}
+            pn_vals.append(eval(expr, env_pn))
+            with np.errstate(all="ignore"):
+                np_vals.append(eval(expr, env_np))
+        elif kind < 0.8:      # a write into some array, through a view
+            src_pn = eval("x %s y" % op, {"x": vj(pn_vals[j]), "y": 1.5})
+            with np.errstate(all="ignore"):
+                src_np = eval("x %s y" % op, {"x": vj(np_vals[j]), "y": 1.5})
+            vi(pn_vals[i])[...] = src_pn
+            vi(np_vals[i])[...] = src_np
+        elif kind < 0.9:      # in place
+            target_pn, target_np = vi(pn_vals[i]), vi(np_vals[i])
+            target_pn += pn_vals[j]
+            with np.errstate(all="ignore"):
+                target_np += np_vals[j]
+        else:                 # a read
+            same(pn_vals[i], np_vals[i], np)
+        if len(pn_vals) > 12:
+            del pn_vals[3], np_vals[3]
+    for x, X in zip(pn_vals, np_vals):
+        same(x, X, np)
+
+
+def test_threshold_setting(run_python):
+    script = ("import piconumpy; pn = piconumpy.get_backend(%r); "
+              "a = pn.zeros((40,)); t = a + 1.0; "
+              "print(pn._fused_info()[:2])")
+    for backend in ("cpython", "hpy_universal"):
+        for value, expected in (("off", "(0, 0)"), ("20", "(20, 1)"),
+                                ("3", "(9, 1)")):
+            env = dict(os.environ, PICONUMPY_FUSE_MIN=value)
+            out = run_python(["-c", script % backend], env=env).stdout
+            assert out.strip() == expected, (backend, value, out)
+    env = dict(os.environ, PICONUMPY_FUSE_MIN="lots")
+    proc = run_python(["-c", "import piconumpy"], env=env, check=False)
+    assert proc.returncode != 0
+    assert "PICONUMPY_FUSE_MIN must be a number of elements or 'off'" in proc.stderr
