@@ -24,7 +24,9 @@ from setuptools.command.build_ext import build_ext
 # -O3 for vectorised loops; no -ffast-math: numpy-compatible IEEE results
 # (inf/nan, signed zeros) are part of the contract.
 # -ffp-contract=off: no FMA contraction, so every SIMD level rounds alike.
-COMPILE_ARGS = ["-O3", "-ffp-contract=off", "-Wall", "-Wno-unused-function"]
+# -fno-math-errno: nothing reads errno, and sqrt() then vectorises.
+COMPILE_ARGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-Wall",
+                "-Wno-unused-function"]
 
 
 def libmvec_options():
@@ -40,7 +42,7 @@ def libmvec_options():
 
 MVEC = libmvec_options()
 HEADERS = ["piconumpy/kernels.h", "piconumpy/simd.h", "piconumpy/array_core.h",
-           "piconumpy/linalg.h", "piconumpy/hpy_compat.h"]
+           "piconumpy/linalg.h", "piconumpy/hpy_compat.h", "piconumpy/fused.h"]
 
 
 def hpy_devel():

@@ -411,37 +411,55 @@ def _inplace(kernels, self, other):
 # ---------------------------------------------------------------------------
 # reductions, in the C kernels' order of operations (same rounding)
 
-_SUM_BLOCK = 128
+_SUM_LANES = 16
+_SUM_BLOCK = 256
 
 
-def _block_sum(a, lo, hi):
-    # 8 interleaved accumulators, then the tail: like pn_sum_block
-    r0 = r1 = r2 = r3 = r4 = r5 = r6 = r7 = 0.0
+def _block_lanes(a, lo, hi):
+    # 16 lanes, each adding every 16th element of the block; the tail adds
+    # one element per lane: like pn_sum_lanes_k
+    r = [0.0] * _SUM_LANES
     i = lo
-    while i + 8 <= hi:
-        r0 += a[i]
-        r1 += a[i + 1]
-        r2 += a[i + 2]
-        r3 += a[i + 3]
-        r4 += a[i + 4]
-        r5 += a[i + 5]
-        r6 += a[i + 6]
-        r7 += a[i + 7]
-        i += 8
-    s = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i + _SUM_LANES <= hi:
+        for j in range(_SUM_LANES):
+            r[j] += a[i + j]
+        i += _SUM_LANES
+    j = 0
     while i < hi:
-        s += a[i]
+        r[j] += a[i]
         i += 1
-    return s
+        j += 1
+    return r
 
 
 def _pairwise_sum(a, lo, hi):
-    """Pairwise summation: rounding error grows as log(n), like numpy."""
-    n = hi - lo
-    if n <= _SUM_BLOCK:
-        return _block_sum(a, lo, hi)
-    half = (n // 2) & ~7  # a multiple of 8, as in pn_sum
-    return _pairwise_sum(a, lo, lo + half) + _pairwise_sum(a, lo + half, hi)
+    """Pairwise summation, rounding error growing as log(n) like numpy's:
+    block lanes combined lane by lane with a binary counter, then the 16
+    lanes pairwise -- exactly pn_sum_k's order of operations."""
+    stack = []
+    count = 0
+    for start in range(lo, hi, _SUM_BLOCK):
+        end = start + _SUM_BLOCK if hi - start > _SUM_BLOCK else hi
+        r = _block_lanes(a, start, end)
+        count += 1
+        c = count
+        while c & 1 == 0:
+            x = stack.pop()
+            r = [x[j] + r[j] for j in range(_SUM_LANES)]
+            c >>= 1
+        stack.append(r)
+    if not stack:
+        return 0.0
+    r = stack.pop()
+    while stack:
+        x = stack.pop()
+        r = [x[j] + r[j] for j in range(_SUM_LANES)]
+    w = _SUM_LANES // 2
+    while w >= 1:
+        for j in range(w):
+            r[j] = r[j] + r[j + w]
+        w //= 2
+    return r[0]
 
 
 def _sum(a):

@@ -12,7 +12,7 @@
  * The best level the CPU supports is chosen when the module loads;
  * PICONUMPY_SIMD=baseline|avx2|avx512 lowers it (for tests and benchmarks).
  * No -ffast-math and no FMA contraction: add/sub/mul/div/sqrt and the sums
- * (fixed association, see pn_sum_block_k) give bit-identical results at
+ * (fixed association, see pn_sum_k) give bit-identical results at
  * every level; only the libmvec functions differ, within their 4 ulp.
  */
 #ifndef PICONUMPY_SIMD_H
@@ -78,10 +78,6 @@ typedef struct {
     static void pn_##NAME##_##SFX(double *o, const double *a, pn_ssize_t n)  \
     { pn_##NAME##_k(o, a, n); }
 
-/* Pairwise summation (like numpy): O(log n) error growth.  Blocks of 128
- * go to pn_sum_block_k, whose 8 fixed accumulators vectorise at any width
- * with the same association, hence the same result at every level. */
-#define PN_SUM_BLOCK 128
 #define PN_LEVEL_COMMON(SFX)                                                 \
     PN_LEVEL_BINARY(SFX, add)                                                \
     PN_LEVEL_BINARY(SFX, sub)                                                \
@@ -94,13 +90,7 @@ typedef struct {
     static void pn_fill_##SFX(double *o, double v, pn_ssize_t n)             \
     { pn_fill_k(o, v, n); }                                                  \
     static double pn_sum_##SFX(const double *a, pn_ssize_t n)                \
-    {                                                                        \
-        if (n <= PN_SUM_BLOCK)                                               \
-            return pn_sum_block_k(a, n);                                     \
-        /* split on a multiple of 8 so that blocks stay aligned */          \
-        pn_ssize_t half = (n / 2) & ~(pn_ssize_t)7;                          \
-        return pn_sum_##SFX(a, half) + pn_sum_##SFX(a + half, n - half);     \
-    }                                                                        \
+    { return pn_sum_k(a, n); }                                               \
     static double pn_dot_##SFX(const double *a, const double *b,             \
                                pn_ssize_t n)                                 \
     { return pn_dot_k(a, b, n); }                                            \
