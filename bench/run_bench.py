@@ -398,6 +398,7 @@ LAPLACE_TARGETS = [
     ("pypy", "cpython"), ("pypy", "hpy_universal"),
 ]
 LAPLACE_GOAL = 2.0
+LAPLACE_BIG_GRID, LAPLACE_BIG_GOAL = "500x500", 1.5
 
 
 def laplace_targets_table(results):
@@ -427,6 +428,18 @@ def laplace_targets_table(results):
         rows.append(["%s: %s / C" % (labels[key], backend)]
                     + [fmt_ratio(v) for v in values]
                     + ["≤ %.2f" % LAPLACE_GOAL, status])
+    # the large-array issue's goal: the 500x500 grid within 1.5x C
+    for key, backend in LAPLACE_TARGETS:
+        lap = results.get(key, {}).get("laplace")
+        s = lap["summary"].get(LAPLACE_BIG_GRID, {}).get(backend) if lap else None
+        if LAPLACE_BIG_GRID not in grids:
+            continue
+        v = s["ratio_median"] if s else None
+        status = NA if v is None else ("PASS" if v <= LAPLACE_BIG_GOAL else "**MISS**")
+        rows.append(["%s: %s / C, %s only" % (labels[key], backend,
+                                               shown[LAPLACE_BIG_GRID])]
+                    + [fmt_ratio(v) if g == LAPLACE_BIG_GRID else "" for g in grids]
+                    + ["≤ %.2f" % LAPLACE_BIG_GOAL, status])
     return "\n".join([
         "## Targets (Laplace benchmark)",
         "",
@@ -551,7 +564,8 @@ def large_table(results, detail=True):
         "`backend·level`: piconumpy backend at that SIMD level "
         "(`PICONUMPY_SIMD`, one worker process per level). The C reference "
         "writes into a preallocated output: the new-output forms (`a + b`...) "
-        "also pay for allocating theirs.",
+        "also pay for allocating theirs, and read its last element, which makes "
+        "piconumpy compute a deferred value (piconumpy/fused.h).",
         "",
     ]
     for key, label in done:
