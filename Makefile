@@ -14,7 +14,7 @@ else
 VENVS := $(VENV_CPY) $(VENV_PYPY)
 endif
 
-.PHONY: all install install-cpython install-pypy pypy-system test bench bench-quick clean
+.PHONY: all install install-cpython install-pypy pypy-system test test-fused bench bench-quick clean
 
 all: install
 
@@ -45,6 +45,14 @@ test: install
 	$(VENV_CPY)/bin/pytest -q tests
 ifneq ($(PYPY),none)
 	$(VENV_PYPY)/bin/pytest -q tests
+endif
+
+# the whole suite again with every operator result of more than 8 elements
+# deferred (piconumpy/fused.h): the deferred paths see every test's input
+test-fused: install
+	PICONUMPY_FUSE_MIN=9 $(VENV_CPY)/bin/pytest -q tests
+ifneq ($(PYPY),none)
+	PICONUMPY_FUSE_MIN=9 $(VENV_PYPY)/bin/pytest -q tests
 endif
 
 bench: install

@@ -173,11 +173,15 @@ def out_functions(name, ns):
 def make_ops(ns, a, b, o, outs):
     """{op key: zero-argument function} plus {op key: why n/a}."""
     sin, exp = ns.sin, ns.exp
-    # reading one element of the result makes piconumpy compute a deferred
-    # value (piconumpy/fused.h), as any use would; the same for every variant
+    def used(r):
+        # reading one element makes piconumpy compute a deferred value
+        # (piconumpy/fused.h), as any use would; the same for every variant
+        r[-1]
+        return r
+
     ops = {
-        "add": lambda: (a + b)[-1],
-        "mul": lambda: (a * 2.5)[-1],
+        "add": lambda: used(a + b),
+        "mul": lambda: used(a * 2.5),
         "sin": lambda: sin(a),
         "exp": lambda: exp(a),
         "sum": lambda: a.sum(),
