@@ -336,6 +336,15 @@ static void settle_operand(PyObject *obj, operand *op)
         op->core = CORE(obj);
 }
 
+/* An operand computed behind its back (by a write or an export) still
+ * holds its own operands: drop them before it becomes a leaf, so that
+ * x = x + y in a loop cannot grow a chain of old arrays. */
+static void tidy_operand(PyObject *obj, operand *op)
+{
+    if (op->kind == OPD_ARRAY && op->owned == NULL && !op->core->lazy)
+        op->core = CORE(obj);
+}
+
 /* a OP b as a pending value (fused.h): the new array keeps its array
  * operands alive until the value is computed. */
 static PyObject *deferred_op(const pn_binop *op, PyObject *left, operand *l,
@@ -384,6 +393,8 @@ static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
         nd = shaper->ndim;
         memcpy(shape, shaper->shape, (size_t)nd * sizeof(pn_ssize_t));
     }
+    tidy_operand(left, &l);
+    tidy_operand(right, &r);
     if (l.owned == NULL && r.owned == NULL) {
         pn_ssize_t n;
         if (pn_shape_size(nd, shape, &n, &e) == 0 &&
@@ -961,11 +972,11 @@ done:
 /* len(): the first dimension; a 0-d array has none, as in numpy. */
 static Py_ssize_t array_len(PyObject *self)
 {
-    if (CORE(self)->ndim == 0) {
+    if (RAW_CORE(self)->ndim == 0) {   /* the shape is known while pending */
         PyErr_SetString(PyExc_TypeError, "len() of unsized object");
         return -1;
     }
-    return CORE(self)->shape[0];
+    return RAW_CORE(self)->shape[0];
 }
 
 static PyObject *array_item(PyObject *self, Py_ssize_t i)
@@ -1192,7 +1203,7 @@ static int array_getbuffer(PyObject *self, Py_buffer *view, int flags)
                         "ndarray is not contiguous in the requested order");
         return -1;
     }
-    pn_note_export(c);
+    pn_note_export(c);   /* memoryview asks read-only, yet may write */
     view->buf = c->data;
     view->obj = Py_NewRef(self);
     view->len = c->size * PN_ITEM;

@@ -431,6 +431,15 @@ static void settle_operand(HPyContext *ctx, HPy obj, operand *op)
         op->core = CORE(ctx, obj);
 }
 
+/* An operand computed behind its back (by a write or an export) still
+ * holds its own operands: drop them before it becomes a leaf, so that
+ * x = x + y in a loop cannot grow a chain of old arrays. */
+static void tidy_operand(HPyContext *ctx, HPy obj, operand *op)
+{
+    if (op->kind == OPD_ARRAY && HPy_IsNull(op->owned) && !op->core->lazy)
+        op->core = CORE(ctx, obj);
+}
+
 /* OPD_OTHER -> any array-like (numpy array, range...) converted, for the
  * places that accept them (assignment, functions). */
 static void classify_convert(HPyContext *ctx, HPy obj, operand *op)
@@ -512,6 +521,8 @@ static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
         nd = shaper->ndim;
         memcpy(shape, shaper->shape, (size_t)nd * sizeof(pn_ssize_t));
     }
+    tidy_operand(ctx, left, &l);
+    tidy_operand(ctx, right, &r);
     if (HPy_IsNull(l.owned) && HPy_IsNull(r.owned)) {
         pn_ssize_t n;
         if (pn_shape_size(nd, shape, &n, &e) == 0 &&
@@ -1136,7 +1147,7 @@ done:
 /* len(): the first dimension; a 0-d array has none, as in numpy. */
 static HPy_ssize_t array_length(HPyContext *ctx, HPy self)
 {
-    pn_core *c = CORE(ctx, self);
+    pn_core *c = RAW_CORE(ctx, self);   /* the shape is known while pending */
     if (c->ndim == 0) {
         HPyErr_SetString(ctx, ctx->h_TypeError, "len() of unsized object");
         return -1;
@@ -1544,7 +1555,7 @@ static int array_getbuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view,
                          "ndarray is not contiguous in the requested order");
         return -1;
     }
-    pn_note_export(c);
+    pn_note_export(c);   /* memoryview asks read-only, yet may write */
     view->buf = c->data;
     view->obj = HPy_Dup(ctx, self);
     view->len = c->size * PN_ITEM;

@@ -289,6 +289,8 @@ static inline void pn_core_free(pn_core *c)
         pn_forget_exports(c->data, (size_t)c->size * sizeof(double));
         pn_buffer_free(c->data, (size_t)c->size * sizeof(double));
     }
+    else if (c->flags & PN_OWNDATA)
+        pn_forget_exports(c->inline_buf, sizeof(c->inline_buf));
     c->data = c->inline_buf;
     c->size = 0;
 }

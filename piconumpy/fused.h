@@ -34,7 +34,6 @@
 #define PN_FUSE_MAX_PENDING 64  /* then the oldest is computed (PyPy keeps
                                    dead pending arrays until its next GC) */
 #define PN_FUSE_DEFAULT_MIN 4096
-#define PN_EXPORT_SLOTS 64
 
 typedef struct {
     const pn_core *arr;   /* array operand (maybe itself pending); NULL: scalar */
@@ -81,9 +80,9 @@ static int pn_fuse_init(pn_err *e)
  * Spans handed out by the buffer protocol or __array_interface__; dropped
  * when the buffer that holds them is freed (an export keeps it alive). */
 static struct {
-    const char *lo[PN_EXPORT_SLOTS], *hi[PN_EXPORT_SLOTS];
-    int n;
-    int overflow;   /* too many to track: treat all memory as exported */
+    const char **lo, **hi;
+    int n, cap;
+    int overflow;   /* out of memory for the table: all memory counts as exported */
 } pn_exports;
 
 static int pn_is_exported(const pn_core *c)
@@ -116,22 +115,38 @@ static void pn_forget_exports(const void *buffer, size_t nbytes)
 
 static void pn_before_write(const pn_core *dst);
 
-/* c's memory is being handed out (writable): pending values reading it are
+/* c's memory is being handed out (memoryview asks read-only buffers yet
+ * may be writable, so every export counts): pending values reading it are
  * computed now, and no later operator on it is deferred. */
 static void pn_note_export(const pn_core *c)
 {
     const char *lo, *hi;
     pn_before_write(c);
-    if (!pn_is_exported(c)) {
-        if (pn_exports.n == PN_EXPORT_SLOTS) {
+    /* an inline owner (<= 8 elements) never holds a deferred operand */
+    if (pn_exports.overflow || c->data == c->inline_buf)
+        return;
+    pn_extent(c, &lo, &hi);
+    for (int i = 0; i < pn_exports.n; i++)
+        if (pn_exports.lo[i] <= lo && hi <= pn_exports.hi[i])
+            return;   /* already covered */
+    if (pn_exports.n == pn_exports.cap) {
+        int cap = pn_exports.cap ? 2 * pn_exports.cap : 16;
+        const char **nlo = (const char **)realloc((void *)pn_exports.lo,
+                                                  cap * sizeof(char *));
+        if (nlo != NULL)
+            pn_exports.lo = nlo;
+        const char **nhi = nlo == NULL ? NULL : (const char **)realloc(
+            (void *)pn_exports.hi, cap * sizeof(char *));
+        if (nhi == NULL) {
             pn_exports.overflow = 1;
             return;
         }
-        pn_extent(c, &lo, &hi);
-        pn_exports.lo[pn_exports.n] = lo;
-        pn_exports.hi[pn_exports.n] = hi;
-        pn_exports.n++;
+        pn_exports.hi = nhi;
+        pn_exports.cap = cap;
     }
+    pn_exports.lo[pn_exports.n] = lo;
+    pn_exports.hi[pn_exports.n] = hi;
+    pn_exports.n++;
 }
 
 /* ---- the pending list ---------------------------------------------------- */

@@ -250,3 +250,52 @@ def test_threshold_setting(run_python):
     proc = run_python(["-c", "import piconumpy"], env=env, check=False)
     assert proc.returncode != 0
     assert "PICONUMPY_FUSE_MIN must be a number of elements or 'off'" in proc.stderr
+
+
+def test_export_of_a_part_then_the_whole(nd, np):
+    u = nd.zeros((2 * N * N,))
+    w = nd.ones((N * N,))
+    np.asarray(u[:10])                  # a small span first...
+    whole = np.asarray(u)               # ...then all of u, writable
+    p = u[100:100 + N * N] + w          # must not be deferred
+    whole[200] = 5.0
+    assert p[100] == 1.0
+
+
+def test_values_forced_by_writes_do_not_chain(nd, np, grid):
+    import sys
+    a, A = grid(14)
+    y = nd.array(A.tolist())
+    x = a + y
+    first = x
+    X = A + A
+    for _ in range(50):
+        x = x + y          # pending, reads the previous x and y
+        y[0, 0] = 1.0      # forces x through the write to y
+        y[0, 0] = A[0, 0]
+        X = X + A
+    same(x, X, np)
+    if sys.implementation.name == "cpython":   # refcounts: CPython only
+        assert sys.getrefcount(first) == 2     # `first` and the argument
+
+
+def test_small_and_read_only_exports_leave_fusion_on(nd, np, grid):
+    tiny = [nd.zeros((3,)) for _ in range(100)]
+    for t in tiny:
+        np.asarray(t)[0] = 1.0          # writable exports of inline arrays
+    bytes(memoryview(nd.zeros((N, N))))  # read-only export
+    a, A = grid(15)
+    u = nd.zeros((N, N))
+    before = nd._fused_info()[2]
+    u[...] = (a + 1.0) * 2.0
+    same(u, (A + 1.0) * 2.0, np)
+    if fusing(nd):
+        assert nd._fused_info()[2] == before + 1
+
+
+def test_len_does_not_compute(nd, grid):
+    a, _ = grid(16)
+    t = a * 2.0
+    forced = nd._fused_info()[3]
+    assert len(t) == N and t.shape == (N, N) and t.size == N * N
+    assert nd._fused_info()[3] == forced
