@@ -395,13 +395,10 @@ static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
     }
     tidy_operand(left, &l);
     tidy_operand(right, &r);
-    if (l.owned == NULL && r.owned == NULL) {
-        pn_ssize_t n;
-        if (pn_shape_size(nd, shape, &n, &e) == 0 &&
-            pn_fuse_eligible(l.core, r.core, nd, shape, n)) {
-            res = deferred_op(op, left, &l, right, &r, nd, shape);
-            goto done;
-        }
+    if (l.owned == NULL && r.owned == NULL &&
+        pn_fuse_eligible(l.core, r.core, nd, shape)) {
+        res = deferred_op(op, left, &l, right, &r, nd, shape);
+        goto done;
     }
     settle_operand(left, &l);
     settle_operand(right, &r);

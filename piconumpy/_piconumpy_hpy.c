@@ -523,13 +523,10 @@ static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
     }
     tidy_operand(ctx, left, &l);
     tidy_operand(ctx, right, &r);
-    if (HPy_IsNull(l.owned) && HPy_IsNull(r.owned)) {
-        pn_ssize_t n;
-        if (pn_shape_size(nd, shape, &n, &e) == 0 &&
-            pn_fuse_eligible(l.core, r.core, nd, shape, n)) {
-            res = deferred_op(ctx, type, op, left, &l, right, &r, nd, shape);
-            goto done_r;
-        }
+    if (HPy_IsNull(l.owned) && HPy_IsNull(r.owned) &&
+        pn_fuse_eligible(l.core, r.core, nd, shape)) {
+        res = deferred_op(ctx, type, op, left, &l, right, &r, nd, shape);
+        goto done_r;
     }
     settle_operand(ctx, left, &l);
     settle_operand(ctx, right, &r);

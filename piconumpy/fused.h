@@ -80,7 +80,7 @@ static int pn_fuse_init(pn_err *e)
  * Spans handed out by the buffer protocol or __array_interface__; dropped
  * when the buffer that holds them is freed (an export keeps it alive). */
 static struct {
-    const char **lo, **hi;
+    struct { const char *lo, *hi; } *span;
     int n, cap;
     int overflow;   /* out of memory for the table: all memory counts as exported */
 } pn_exports;
@@ -94,7 +94,7 @@ static int pn_is_exported(const pn_core *c)
         return 0;
     pn_extent(c, &lo, &hi);
     for (int i = 0; i < pn_exports.n; i++)
-        if (lo < pn_exports.hi[i] && pn_exports.lo[i] < hi)
+        if (lo < pn_exports.span[i].hi && pn_exports.span[i].lo < hi)
             return 1;
     return 0;
 }
@@ -103,11 +103,8 @@ static void pn_forget_exports(const void *buffer, size_t nbytes)
 {
     const char *lo = (const char *)buffer, *hi = lo + nbytes;
     for (int i = 0; i < pn_exports.n;) {
-        if (pn_exports.lo[i] >= lo && pn_exports.hi[i] <= hi) {
-            pn_exports.n--;
-            pn_exports.lo[i] = pn_exports.lo[pn_exports.n];
-            pn_exports.hi[i] = pn_exports.hi[pn_exports.n];
-        }
+        if (pn_exports.span[i].lo >= lo && pn_exports.span[i].hi <= hi)
+            pn_exports.span[i] = pn_exports.span[--pn_exports.n];
         else
             i++;
     }
@@ -127,25 +124,20 @@ static void pn_note_export(const pn_core *c)
         return;
     pn_extent(c, &lo, &hi);
     for (int i = 0; i < pn_exports.n; i++)
-        if (pn_exports.lo[i] <= lo && hi <= pn_exports.hi[i])
+        if (pn_exports.span[i].lo <= lo && hi <= pn_exports.span[i].hi)
             return;   /* already covered */
     if (pn_exports.n == pn_exports.cap) {
         int cap = pn_exports.cap ? 2 * pn_exports.cap : 16;
-        const char **nlo = (const char **)realloc((void *)pn_exports.lo,
-                                                  cap * sizeof(char *));
-        if (nlo != NULL)
-            pn_exports.lo = nlo;
-        const char **nhi = nlo == NULL ? NULL : (const char **)realloc(
-            (void *)pn_exports.hi, cap * sizeof(char *));
-        if (nhi == NULL) {
+        void *p = realloc(pn_exports.span, cap * sizeof(*pn_exports.span));
+        if (p == NULL) {
             pn_exports.overflow = 1;
             return;
         }
-        pn_exports.hi = nhi;
+        pn_exports.span = p;
         pn_exports.cap = cap;
     }
-    pn_exports.lo[pn_exports.n] = lo;
-    pn_exports.hi[pn_exports.n] = hi;
+    pn_exports.span[pn_exports.n].lo = lo;
+    pn_exports.span[pn_exports.n].hi = hi;
     pn_exports.n++;
 }
 
@@ -393,10 +385,14 @@ static int pn_arg_ops(const pn_core *c)
  * results, operands of exactly out's shape (no broadcasting) and memory
  * nobody else can write.  Pending operands count as their trees. */
 static int pn_fuse_eligible(const pn_core *a, const pn_core *b, int nd,
-                            const pn_ssize_t *shape, pn_ssize_t size)
+                            const pn_ssize_t *shape)
 {
     const pn_core *args[2] = {a, b};
-    if (pn_fuse.min_size == 0 || size < pn_fuse.min_size)
+    pn_ssize_t size;
+    pn_err e;
+    if (pn_fuse.min_size == 0 || (nd == 1 && shape[0] < pn_fuse.min_size))
+        return 0;   /* the tiny 1-D arrays of ODE code leave here */
+    if (pn_shape_size(nd, shape, &size, &e) < 0 || size < pn_fuse.min_size)
         return 0;
     for (int i = 0; i < 2; i++) {
         const pn_core *c = args[i];
