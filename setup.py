@@ -42,7 +42,8 @@ def libmvec_options():
 
 MVEC = libmvec_options()
 HEADERS = ["piconumpy/kernels.h", "piconumpy/simd.h", "piconumpy/array_core.h",
-           "piconumpy/linalg.h", "piconumpy/hpy_compat.h", "piconumpy/fused.h"]
+           "piconumpy/linalg.h", "piconumpy/hpy_compat.h", "piconumpy/fused.h",
+           "piconumpy/vmath_avx512.h"]
 
 
 def hpy_devel():

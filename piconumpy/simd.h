@@ -8,12 +8,13 @@
  *   baseline  x86-64 (SSE2), runs everywhere;
  *   avx2      256-bit vectors; sin cos tan exp log from glibc's libmvec
  *             (_ZGVdN4v_*, documented max error 4 ulp);
- *   avx512    512-bit vectors; libmvec's _ZGVeN8v_*.
+ *   avx512    512-bit vectors; libmvec's _ZGVeN8v_* for sin cos tan, our
+ *             own exp and log (vmath_avx512.h, with their error analysis).
  * The best level the CPU supports is chosen when the module loads;
  * PICONUMPY_SIMD=baseline|avx2|avx512 lowers it (for tests and benchmarks).
  * No -ffast-math and no FMA contraction: add/sub/mul/div/sqrt and the sums
  * (fixed association, see pn_sum_k) give bit-identical results at
- * every level; only the libmvec functions differ, within their 4 ulp.
+ * every level; only sin cos tan exp log differ, within their 4 ulp.
  */
 #ifndef PICONUMPY_SIMD_H
 #define PICONUMPY_SIMD_H
@@ -192,11 +193,11 @@ PN_LEVEL_COMMON(avx512)
 PN_LEVEL_MVEC(avx512, sin, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_sin)
 PN_LEVEL_MVEC(avx512, cos, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_cos)
 PN_LEVEL_MVEC(avx512, tan, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_tan)
-PN_LEVEL_MVEC(avx512, exp, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_exp)
-PN_LEVEL_MVEC(avx512, log, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_log)
+/* exp and log: our own kernels, faster than libmvec's on AVX-512 */
+#include "vmath_avx512.h"
 #pragma GCC pop_options
 PN_LEVEL_TABLE_MM(avx512, pn_sin_avx512, pn_cos_avx512, pn_tan_avx512,
-                  pn_exp_avx512, pn_log_avx512, pn_min_avx2v, pn_max_avx2v)
+                  pn_exp_avx512v, pn_log_avx512v, pn_min_avx2v, pn_max_avx2v)
 #endif
 
 static const pn_simd_table *pn_simd = &pn_simd_baseline;
