@@ -15,7 +15,7 @@ has and that accepts `out=`, detected at run time, n/a otherwise):
 
 a = linspace(0.5, 2.5, n), b = linspace(1.0, 2.0, n) (positive: log is
 defined; no denormals).  `bench/large_ref.c` is the C reference for copy
-(memcpy), add, mul and sum, built twice (baseline x86-64 and -mavx2) and run
+(memcpy), add, mul and sum, built per level (x86-64, -mavx2, -mavx512f) and run
 once per round next to the Python variants: see `measure()` and
 bench/README.md for the method.
 
@@ -112,7 +112,7 @@ def log(msg):
 
 def c_ref_for(level):
     """Which C binary a variant compiled for `level` is compared with."""
-    return "avx2" if level in ("avx2", "avx512") else "baseline"
+    return level if level in ("avx2", "avx512") else "baseline"
 
 
 def simd_info():
@@ -283,7 +283,7 @@ def measure(level=None, crefs=None, with_purepy=True, seconds=None, rounds=None,
     """Run the large-array section in this process.
 
     level: the SIMD level requested through PICONUMPY_SIMD (None: default);
-    crefs: {"baseline": path, "avx2": path} of the C binaries to run (each
+    crefs: {level: path} of the C binaries to run (each
     once per round); seconds: time budget of the rounds (all sizes);
     rounds: exact number of rounds per size (overrides the budget).
     """
@@ -471,7 +471,7 @@ def main(argv):
                           "default_backend": getattr(pn, "backend", None)}))
         return 0
     build = os.path.join(HERE, "build")
-    crefs = {c: os.path.join(build, "large_ref_" + c) for c in ("baseline", "avx2")}
+    crefs = {c: os.path.join(build, "large_ref_" + c) for c in LEVELS}
     crefs = {c: p for c, p in crefs.items() if os.access(p, os.X_OK)}
     if not crefs:
         print("(no C reference in bench/build: run bench/run_bench.py once)")

@@ -88,9 +88,9 @@ static PyObject *new_owner(int nd, const pn_ssize_t *shape, pn_core **out)
         raise_err(&e);
         return NULL;
     }
-    pn_ssize_t due = hook_pressure != NULL ? pn_core_pressure_due(&obj->core) : 0;
-    if (due > 0) {
-        PyObject *r = PyObject_CallFunction(hook_pressure, "n", due);
+    if (hook_pressure != NULL && pn_core_needs_pressure(&obj->core)) {
+        PyObject *r = PyObject_CallFunction(hook_pressure, "n",
+                                            obj->core.size * PN_ITEM);
         if (r == NULL) {
             Py_DECREF(obj);
             return NULL;

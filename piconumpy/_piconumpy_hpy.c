@@ -157,8 +157,8 @@ static HPy new_owner_of(HPyContext *ctx, HPy base_type, int nd,
         raise_err(ctx, &e);
         return HPy_NULL;
     }
-    pn_ssize_t due = pressure_enabled ? pn_core_pressure_due(&obj->core) : 0;
-    if (due > 0 && report_pressure(ctx, due) < 0) {
+    if (pressure_enabled && pn_core_needs_pressure(&obj->core) &&
+        report_pressure(ctx, obj->core.size * PN_ITEM) < 0) {
         HPy_Close(ctx, h);
         return HPy_NULL;
     }

@@ -295,23 +295,10 @@ static inline void pn_core_free(pn_core *c)
     c->size = 0;
 }
 
-/* Bytes to report to PyPy's GC now for a new array (0: nothing yet).
- * Only new memory counts (a buffer reused from the cache adds none), and it
- * is reported in batches of PN_PRESSURE_BATCH: each add_memory_pressure
- * call costs ~3 us on PyPy 7.3.11, more than allocating an 80 KB array. */
-#define PN_PRESSURE_BATCH ((pn_ssize_t)(4 * 1024 * 1024))
-static pn_ssize_t pn_pressure_pending;
-
-static inline pn_ssize_t pn_core_pressure_due(const pn_core *c)
+/* Only new memory is reported: a buffer reused from the cache adds none. */
+static inline int pn_core_needs_pressure(const pn_core *c)
 {
-    if (!(c->flags & PN_FRESH) || c->size * PN_ITEM < PN_PRESSURE_THRESHOLD)
-        return 0;
-    pn_pressure_pending += c->size * PN_ITEM;
-    if (pn_pressure_pending < PN_PRESSURE_BATCH)
-        return 0;
-    pn_ssize_t due = pn_pressure_pending;
-    pn_pressure_pending = 0;
-    return due;
+    return (c->flags & PN_FRESH) && c->size * PN_ITEM >= PN_PRESSURE_THRESHOLD;
 }
 
 /* A view: same data, its own shape/strides, no ownership. */

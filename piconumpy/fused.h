@@ -284,10 +284,15 @@ static void pn_lazy_eval(const pn_lazy *n, pn_core *dst)
         __attribute__((aligned(64)));
     const double *slot[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS];
     const pn_ssize_t row = shape[last];
+    /* one step on contiguous rows needs no scratch: the whole row in one
+     * kernel call (blocks only keep intermediates in L1) */
+    int whole = p.nsteps == 1 && str[0][last] == PN_ITEM;
+    for (int k = 0; k < p.nleaves && whole; k++)
+        whole = str[k + 1][last] == PN_ITEM;
+    const pn_ssize_t blk = whole ? row : PN_FUSE_BLOCK;
     for (;;) {
-        for (pn_ssize_t start = 0; start < row; start += PN_FUSE_BLOCK) {
-            pn_ssize_t m = row - start < PN_FUSE_BLOCK ? row - start
-                                                        : PN_FUSE_BLOCK;
+        for (pn_ssize_t start = 0; start < row; start += blk) {
+            pn_ssize_t m = row - start < blk ? row - start : blk;
             for (int k = 0; k < p.nleaves; k++) {
                 const pn_ssize_t s = str[k + 1][last];
                 const char *src = base[k + 1] + start * s;
