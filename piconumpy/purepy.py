@@ -466,20 +466,30 @@ def _sum(a):
     return _pairwise_sum(a, 0, len(a))
 
 
+_DOT_LANES = 16
+
+
 def _dot(a, b):
-    r0 = r1 = r2 = r3 = 0.0
+    # the C kernels' order (kernels.h, pn_dot_k): 16 lanes, combined
+    # pairwise, then the tail in order -- bit-identical results
     n = len(a)
-    i = 0
-    while i + 4 <= n:
-        r0 += a[i] * b[i]
-        r1 += a[i + 1] * b[i + 1]
-        r2 += a[i + 2] * b[i + 2]
-        r3 += a[i + 3] * b[i + 3]
-        i += 4
-    s = (r0 + r1) + (r2 + r3)
-    while i < n:
+    full = n - n % _DOT_LANES
+    s = 0.0
+    if full:
+        r = [0.0] * _DOT_LANES
+        for j in range(_DOT_LANES):
+            acc = 0.0
+            for i in range(j, full, _DOT_LANES):
+                acc += a[i] * b[i]
+            r[j] = acc
+        w = _DOT_LANES // 2
+        while w:
+            for j in range(w):
+                r[j] = r[j] + r[j + w]
+            w //= 2
+        s = r[0]
+    for i in range(full, n):
         s += a[i] * b[i]
-        i += 1
     return s
 
 

@@ -6,9 +6,9 @@
  * vectorises it there), so there is one kernel per operation, not one per
  * level:
  *   baseline  x86-64 (SSE2), runs everywhere;
- *   avx2      256-bit vectors; sin cos tan exp log from glibc's libmvec
+ *   avx2      256-bit vectors; sin cos tan exp log pow from glibc's libmvec
  *             (_ZGVdN4v_*, documented max error 4 ulp);
- *   avx512    512-bit vectors; libmvec's _ZGVeN8v_* for sin cos tan, our
+ *   avx512    512-bit vectors; libmvec's _ZGVeN8v_* for sin cos tan pow, our
  *             own exp and log (vmath_avx512.h, with their error analysis).
  * The best level the CPU supports is chosen when the module loads;
  * PICONUMPY_SIMD=baseline|avx2|avx512 lowers it (for tests and benchmarks).
@@ -49,6 +49,10 @@ typedef struct {
     double (*dot)(const double *, const double *, pn_ssize_t);
     double (*min)(const double *, pn_ssize_t);
     double (*max)(const double *, pn_ssize_t);
+    /* pow: general case (pn_pow_vs in kernels.h adds numpy's shortcuts) */
+    void (*pow_vv)(double *, const double *, const double *, pn_ssize_t);
+    void (*pow_vs)(double *, const double *, double, pn_ssize_t);
+    void (*pow_sv)(double *, double, const double *, pn_ssize_t);
     /* pair[i][j]: out = (a OPi b) OPj s, i and j in add sub mul div order */
     void (*pair[4][4])(double *, const double *, const double *, double,
                        pn_ssize_t);
@@ -102,6 +106,7 @@ typedef struct {
 
 #define PN_LEVEL_TABLE(SFX, SIN, COS, TAN, EXP, LOG)                         \
     PN_LEVEL_TABLE_MM(SFX, SIN, COS, TAN, EXP, LOG, pn_min_##SFX, pn_max_##SFX)
+/* pow_vv, pow_vs and pow_sv of level SFX must exist */
 #define PN_LEVEL_TABLE_MM(SFX, SIN, COS, TAN, EXP, LOG, MIN, MAX)            \
     static const pn_simd_table pn_simd_##SFX = {                             \
         #SFX,                                                                \
@@ -112,6 +117,7 @@ typedef struct {
         pn_neg_##SFX, pn_absolute_##SFX, pn_sqrt_##SFX,                      \
         SIN, COS, TAN, EXP, LOG,                                             \
         pn_fill_##SFX, pn_sum_##SFX, pn_dot_##SFX, MIN, MAX,                 \
+        pn_pow_vv_##SFX, pn_pow_vs_##SFX, pn_pow_sv_##SFX,                   \
         {PN_PAIR_ROW(SFX, add), PN_PAIR_ROW(SFX, sub), PN_PAIR_ROW(SFX, mul),  \
          PN_PAIR_ROW(SFX, div)},                                             \
     };
@@ -123,6 +129,7 @@ PN_LEVEL_UNARY(baseline, cos)
 PN_LEVEL_UNARY(baseline, tan)
 PN_LEVEL_UNARY(baseline, exp)
 PN_LEVEL_UNARY(baseline, log)
+PN_LEVEL_BINARY(baseline, pow)
 PN_LEVEL_TABLE(baseline, pn_sin_baseline, pn_cos_baseline, pn_tan_baseline,
                pn_exp_baseline, pn_log_baseline)
 
@@ -143,9 +150,58 @@ PN_LEVEL_TABLE(baseline, pn_sin_baseline, pn_cos_baseline, pn_tan_baseline,
             o[i] = NAME(a[i]);                                               \
     }
 
+/* Vector pow over libmvec's VF (WIDTH doubles per call).  The tail goes
+ * through VF too, padded with 1.0: every element sees the same function
+ * however an array is cut into calls (fused evaluation works in blocks). */
+#define PN_LEVEL_MVEC_POW(SFX, VTYPE, WIDTH, LOAD, STORE, SET1, VF)          \
+    VTYPE VF(VTYPE, VTYPE);                                                  \
+    static inline VTYPE pn_pow_tail_##SFX(const double *a, const double *b,  \
+                                          pn_ssize_t sa, pn_ssize_t sb,      \
+                                          pn_ssize_t m, double *o)           \
+    {                                                                        \
+        double x[WIDTH], y[WIDTH], r[WIDTH];                                 \
+        for (int j = 0; j < WIDTH; j++) {                                    \
+            x[j] = j < m ? a[j * sa] : 1.0;                                  \
+            y[j] = j < m ? b[j * sb] : 1.0;                                  \
+        }                                                                    \
+        VTYPE v = VF(LOAD(x), LOAD(y));                                      \
+        STORE(r, v);                                                         \
+        for (pn_ssize_t j = 0; j < m; j++)                                   \
+            o[j] = r[j];                                                     \
+        return v;                                                            \
+    }                                                                        \
+    static void pn_pow_vv_##SFX(double *o, const double *a, const double *b, \
+                                pn_ssize_t n)                                \
+    {                                                                        \
+        pn_ssize_t i = 0;                                                    \
+        for (; i + WIDTH <= n; i += WIDTH)                                   \
+            STORE(o + i, VF(LOAD(a + i), LOAD(b + i)));                      \
+        if (i < n)                                                           \
+            pn_pow_tail_##SFX(a + i, b + i, 1, 1, n - i, o + i);             \
+    }                                                                        \
+    static void pn_pow_vs_##SFX(double *o, const double *a, double s,        \
+                                pn_ssize_t n)                                \
+    {                                                                        \
+        pn_ssize_t i = 0;                                                    \
+        for (; i + WIDTH <= n; i += WIDTH)                                   \
+            STORE(o + i, VF(LOAD(a + i), SET1(s)));                          \
+        if (i < n)                                                           \
+            pn_pow_tail_##SFX(a + i, &s, 1, 0, n - i, o + i);                \
+    }                                                                        \
+    static void pn_pow_sv_##SFX(double *o, double s, const double *b,        \
+                                pn_ssize_t n)                                \
+    {                                                                        \
+        pn_ssize_t i = 0;                                                    \
+        for (; i + WIDTH <= n; i += WIDTH)                                   \
+            STORE(o + i, VF(SET1(s), LOAD(b + i)));                          \
+        if (i < n)                                                           \
+            pn_pow_tail_##SFX(&s, b + i, 0, 1, n - i, o + i);                \
+    }
+
 #pragma GCC push_options
 #pragma GCC target("avx2")
 PN_LEVEL_COMMON(avx2)
+PN_LEVEL_MVEC_POW(avx2, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _ZGVdN4vv_pow)
 PN_LEVEL_MVEC(avx2, sin, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_sin)
 PN_LEVEL_MVEC(avx2, cos, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_cos)
 PN_LEVEL_MVEC(avx2, tan, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_tan)
@@ -190,6 +246,7 @@ PN_LEVEL_TABLE_MM(avx2, pn_sin_avx2, pn_cos_avx2, pn_tan_avx2, pn_exp_avx2,
 #pragma GCC push_options
 #pragma GCC target("avx512f")
 PN_LEVEL_COMMON(avx512)
+PN_LEVEL_MVEC_POW(avx512, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _ZGVeN8vv_pow)
 PN_LEVEL_MVEC(avx512, sin, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_sin)
 PN_LEVEL_MVEC(avx512, cos, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_cos)
 PN_LEVEL_MVEC(avx512, tan, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_tan)
@@ -257,6 +314,17 @@ PN_DISPATCH_UNARY(cos)
 PN_DISPATCH_UNARY(tan)
 PN_DISPATCH_UNARY(exp)
 PN_DISPATCH_UNARY(log)
+
+static inline void pn_pow_vv(double *o, const double *a, const double *b,
+                             pn_ssize_t n)
+{
+    pn_simd->pow_vv(o, a, b, n);
+}
+
+static inline void pn_pow_sv(double *o, double s, const double *b, pn_ssize_t n)
+{
+    pn_simd->pow_sv(o, s, b, n);
+}
 
 static inline void pn_fill(double *o, double v, pn_ssize_t n) { pn_simd->fill(o, v, n); }
 static inline double pn_sum(const double *a, pn_ssize_t n) { return pn_simd->sum(a, n); }
