@@ -75,7 +75,8 @@ static void raise_err(const pn_err *e)
     }
 }
 
-static PyObject *new_owner(int nd, const pn_ssize_t *shape, pn_core **out)
+static PyObject *new_owner_ex(int nd, const pn_ssize_t *shape, pn_core **out,
+                              int pending)
 {
     pn_err e;
     ArrayObject *obj = PyObject_New(ArrayObject, array_type);
@@ -88,9 +89,9 @@ static PyObject *new_owner(int nd, const pn_ssize_t *shape, pn_core **out)
         raise_err(&e);
         return NULL;
     }
-    if (hook_pressure != NULL && pn_core_needs_pressure(&obj->core)) {
-        PyObject *r = PyObject_CallFunction(hook_pressure, "n",
-                                            obj->core.size * PN_ITEM);
+    pn_ssize_t due = hook_pressure != NULL ? pn_core_pressure_due(&obj->core, pending) : 0;
+    if (due > 0) {
+        PyObject *r = PyObject_CallFunction(hook_pressure, "n", due);
         if (r == NULL) {
             Py_DECREF(obj);
             return NULL;
@@ -99,6 +100,11 @@ static PyObject *new_owner(int nd, const pn_ssize_t *shape, pn_core **out)
     }
     *out = &obj->core;
     return (PyObject *)obj;
+}
+
+static PyObject *new_owner(int nd, const pn_ssize_t *shape, pn_core **out)
+{
+    return new_owner_ex(nd, shape, out, 0);
 }
 
 static PyObject *new_1d(pn_ssize_t n, pn_core **out)
@@ -421,7 +427,7 @@ static PyObject *deferred_op(const pn_binop *op, PyObject *left, operand *l,
         settle_operand(left, l);
         settle_operand(right, r);
     }
-    PyObject *res = new_owner(nd, shape, &c);
+    PyObject *res = new_owner_ex(nd, shape, &c, 1);
     if (res == NULL)
         return NULL;
     if (pn_defer(op, c, l->core, l->scalar, r->core, r->scalar) < 0) {

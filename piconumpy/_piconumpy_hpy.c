@@ -129,8 +129,8 @@ static int report_pressure(HPyContext *ctx, pn_ssize_t nbytes)
  * tp_destroy: on PyPy an object with a destructor costs ~300 ns more to
  * create (measured with zeros(4)), the dominant cost of tiny temporaries.
  * Larger arrays and views get the subtype that frees / keeps its data. */
-static HPy new_owner_of(HPyContext *ctx, HPy base_type, int nd,
-                        const pn_ssize_t *shape, pn_core **out)
+static HPy new_owner_ex(HPyContext *ctx, HPy base_type, int nd,
+                        const pn_ssize_t *shape, pn_core **out, int pending)
 {
     ArrayObject *obj;
     pn_ssize_t n = 0;
@@ -157,13 +157,19 @@ static HPy new_owner_of(HPyContext *ctx, HPy base_type, int nd,
         raise_err(ctx, &e);
         return HPy_NULL;
     }
-    if (pressure_enabled && pn_core_needs_pressure(&obj->core) &&
-        report_pressure(ctx, obj->core.size * PN_ITEM) < 0) {
+    pn_ssize_t due = pressure_enabled ? pn_core_pressure_due(&obj->core, pending) : 0;
+    if (due > 0 && report_pressure(ctx, due) < 0) {
         HPy_Close(ctx, h);
         return HPy_NULL;
     }
     *out = &obj->core;
     return h;
+}
+
+static HPy new_owner_of(HPyContext *ctx, HPy base_type, int nd,
+                        const pn_ssize_t *shape, pn_core **out)
+{
+    return new_owner_ex(ctx, base_type, nd, shape, out, 0);
 }
 
 static HPy new_owner(HPyContext *ctx, int nd, const pn_ssize_t *shape,
@@ -471,7 +477,7 @@ static HPy deferred_op(HPyContext *ctx, HPy type, const pn_binop *op,
         settle_operand(ctx, left, l);
         settle_operand(ctx, right, r);
     }
-    HPy res = new_owner_of(ctx, type, nd, shape, &c);
+    HPy res = new_owner_ex(ctx, type, nd, shape, &c, 1);
     if (HPy_IsNull(res))
         return res;
     if (pn_defer(op, c, l->core, l->scalar, r->core, r->scalar) < 0) {

@@ -180,20 +180,24 @@ static struct {
     int next;   /* next slot to evict */
 } pn_cache;
 
-/* Buffers of >= 4 MB get transparent huge pages where the kernel gives them
+/* Buffers of >= 1 MB get transparent huge pages where the kernel gives them
  * only on request (Linux THP "madvise" mode, the common default; numpy asks
- * too): one TLB entry and one page fault per 2 MB instead of per 4 KB. */
-#define PN_HUGE_MIN ((size_t)4 << 20)
+ * too): one TLB entry and one page fault per 2 MB instead of per 4 KB.  The
+ * size is rounded up to whole 2 MB pages (at most 2x for a 1 MB buffer) so
+ * the last page can be huge too: PyPy frees arrays late, so its large
+ * temporaries are often fresh memory, where 512 faults per 2 MB dominate. */
+#define PN_HUGE_MIN ((size_t)1 << 20)
 #define PN_HUGE_PAGE ((size_t)2 << 20)
 
 static void *pn_malloc_big(size_t nbytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (nbytes >= PN_HUGE_MIN) {
+        size_t whole = (nbytes + PN_HUGE_PAGE - 1) & ~(PN_HUGE_PAGE - 1);
         void *p = NULL;
-        if (posix_memalign(&p, PN_HUGE_PAGE, nbytes) != 0)
+        if (whole < nbytes || posix_memalign(&p, PN_HUGE_PAGE, whole) != 0)
             return NULL;
-        madvise(p, nbytes, MADV_HUGEPAGE);   /* a hint: failure is harmless */
+        madvise(p, whole, MADV_HUGEPAGE);   /* a hint: failure is harmless */
         return p;
     }
 #endif
@@ -318,10 +322,26 @@ static inline void pn_core_free(pn_core *c)
     c->size = 0;
 }
 
-/* Only new memory is reported: a buffer reused from the cache adds none. */
-static inline int pn_core_needs_pressure(const pn_core *c)
+/* Bytes to report to PyPy's GC for a new array: only new memory (a buffer
+ * reused from the cache adds none), plus what pending values (fused.h)
+ * wrote since the last report.  A pending value reports nothing when it is
+ * created: its buffer stays untouched (no RSS) until the value is computed,
+ * and on PyPy most pending intermediates die unread; reporting them made
+ * PyPy run a major collection every few Laplace iterations. */
+static pn_ssize_t pn_pressure_owed;
+
+static inline int pn_core_is_fresh_big(const pn_core *c)
 {
     return (c->flags & PN_FRESH) && c->size * PN_ITEM >= PN_PRESSURE_THRESHOLD;
+}
+
+static inline pn_ssize_t pn_core_pressure_due(const pn_core *c, int pending)
+{
+    pn_ssize_t due = pn_pressure_owed;
+    if (!pending && pn_core_is_fresh_big(c))
+        due += c->size * PN_ITEM;
+    pn_pressure_owed = 0;
+    return due;
 }
 
 /* A view: same data, its own shape/strides, no ownership. */

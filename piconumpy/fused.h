@@ -31,8 +31,10 @@
 #define PN_FUSE_MAX_OPS 16      /* operators in one tree: bounds the scratch */
 #define PN_FUSE_BLOCK 512       /* elements per block: a 500-wide row is one
                                    block, and the scratch rows fit L1 */
-#define PN_FUSE_MAX_PENDING 64  /* then the oldest is computed (PyPy keeps
-                                   dead pending arrays until its next GC) */
+#define PN_FUSE_MAX_PENDING 4096 /* then the oldest is computed: PyPy keeps
+                                    dead pending arrays until its next GC,
+                                    and computing them is what costs (the
+                                    span checks keep a long list cheap) */
 #define PN_FUSE_DEFAULT_MIN 4096
 
 typedef struct {
@@ -45,15 +47,19 @@ struct pn_lazy {
     pn_lz_arg a, b;
     pn_core *self;        /* the array whose value this is */
     int ops;              /* operators in the tree, pending children included */
+    const char *lo, *hi;  /* bytes the value may read: its leaves (through
+                             pending children) and its children's buffers */
     pn_lazy *prev, *next; /* the pending list, oldest first */
 };
 
 static struct {
     pn_lazy *head, *tail;
     int count;
+    const char *lo, *hi;  /* union of the pending values' spans (reset when
+                             none is left): most writes are outside it */
     pn_ssize_t min_size;  /* smallest deferred result; 0: never defer */
     unsigned long fused, forced;   /* counters for tests and benchmarks */
-} pn_fuse = {NULL, NULL, 0, PN_FUSE_DEFAULT_MIN, 0, 0};
+} pn_fuse = {NULL, NULL, 0, NULL, NULL, PN_FUSE_DEFAULT_MIN, 0, 0};
 
 /* PICONUMPY_FUSE_MIN=<elements> or "off" (read at import). */
 static int pn_fuse_init(pn_err *e)
@@ -154,7 +160,8 @@ static void pn_pending_unlink(pn_lazy *n)
     else
         pn_fuse.tail = n->prev;
     n->prev = n->next = NULL;
-    pn_fuse.count--;
+    if (--pn_fuse.count == 0)
+        pn_fuse.lo = pn_fuse.hi = NULL;
 }
 
 /* From pn_core_free: the array dies with its value never read. */
@@ -361,6 +368,8 @@ static void pn_lazy_force(pn_lazy *n)
 {
     pn_core *self = n->self;
     pn_lazy_eval(n, self);
+    if (pn_core_is_fresh_big(self))   /* its memory is used from now on */
+        pn_pressure_owed += self->size * PN_ITEM;
     self->lazy = NULL;
     pn_fuse.forced++;
     pn_lazy_release(n);
@@ -370,13 +379,41 @@ static void pn_lazy_force(pn_lazy *n)
  * read it first (oldest first, so a child is ready before its parents). */
 static void pn_before_write(const pn_core *dst)
 {
+    if (pn_fuse.head == NULL)
+        return;
+    const char *lo, *hi;
+    pn_extent(dst, &lo, &hi);
+    if (!(lo < pn_fuse.hi && pn_fuse.lo < hi))
+        return;
     pn_lazy *n = pn_fuse.head;
     while (n != NULL) {
         pn_lazy *next = n->next;
-        if (pn_lazy_reads(n, dst))
+        if (lo < n->hi && n->lo < hi && pn_lazy_reads(n, dst))
             pn_lazy_force(n);
         n = next;
     }
+}
+
+static void pn_span_add(const char **lo, const char **hi, const char *l,
+                        const char *h)
+{
+    if (*lo == NULL || l < *lo)
+        *lo = l;
+    if (*hi == NULL || h > *hi)
+        *hi = h;
+}
+
+/* What reading operand c may touch: its own memory, and if it is pending,
+ * what its value reads. */
+static void pn_span_of_arg(const pn_core *c, const char **lo, const char **hi)
+{
+    const char *l, *h;
+    if (c == NULL)
+        return;
+    pn_extent(c, &l, &h);
+    pn_span_add(lo, hi, l, h);
+    if (c->lazy != NULL)
+        pn_span_add(lo, hi, c->lazy->lo, c->lazy->hi);
 }
 
 /* ---- deferring an operator ----------------------------------------------- */
@@ -434,6 +471,10 @@ static int pn_defer(const pn_binop *op, pn_core *out, const pn_core *a,
     n->b.scalar = sb;
     n->self = out;
     n->ops = 1 + pn_arg_ops(a) + pn_arg_ops(b);
+    n->lo = n->hi = NULL;
+    pn_span_of_arg(a, &n->lo, &n->hi);
+    pn_span_of_arg(b, &n->lo, &n->hi);
+    pn_span_add(&pn_fuse.lo, &pn_fuse.hi, n->lo, n->hi);
     n->next = NULL;
     n->prev = pn_fuse.tail;
     if (pn_fuse.tail)

@@ -165,7 +165,7 @@ def test_long_chains_stay_bounded_and_exact(nd, np, grid):
         if i % 97 == 0:
             a[i % N, 0] = float(i)
             A[i % N, 0] = float(i)
-    assert nd._fused_info()[1] <= 64
+    assert nd._fused_info()[1] <= 4096    # PN_FUSE_MAX_PENDING
     same(x, X, np)
 
 
@@ -302,3 +302,29 @@ def test_len_does_not_compute(nd, grid):
     forced = nd._fused_info()[3]
     assert len(t) == N and t.shape == (N, N) and t.size == N * N
     assert nd._fused_info()[3] == forced
+
+
+def test_write_into_a_computed_child_keeps_the_parent_exact(nd, np, grid):
+    a, A = grid(21)
+    t = a + 1.0              # pending
+    p = t * 2.0              # pending, reads t
+    float(t[0, 0])           # t is computed into its own buffer
+    t[0, 0] = 100.0          # p reads that buffer: computed first
+    T = A + 1.0
+    same(p, T * 2.0, np)
+    T[0, 0] = 100.0
+    same(t, T, np)
+
+
+def test_many_pending_values_unrelated_writes_force_nothing(nd, np, grid):
+    a, A = grid(22)
+    b, B = grid(23)
+    values = [a * float(k) for k in range(300)]   # more than one GC's worth
+    forced = nd._fused_info()[3]
+    b[1, 1] = 5.0            # memory none of them reads
+    b += 1.0
+    if fusing(nd):
+        assert nd._fused_info()[3] == forced
+    a[2, 2] = -7.0           # all of them read a: each computed before
+    for k in (0, 1, 150, 299):
+        same(values[k], A * float(k), np)
