@@ -202,11 +202,14 @@ PN_LEVEL_TABLE(baseline, pn_sin_baseline, pn_cos_baseline, pn_tan_baseline,
 #pragma GCC target("avx2")
 PN_LEVEL_COMMON(avx2)
 PN_LEVEL_MVEC_POW(avx2, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _ZGVdN4vv_pow)
-PN_LEVEL_MVEC(avx2, sin, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_sin)
-PN_LEVEL_MVEC(avx2, cos, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_cos)
-PN_LEVEL_MVEC(avx2, tan, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_tan)
-PN_LEVEL_MVEC(avx2, exp, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_exp)
-PN_LEVEL_MVEC(avx2, log, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _ZGVdN4v_log)
+#define PN_MVEC_AVX2(NAME)                                                   \
+    PN_LEVEL_MVEC(avx2, NAME, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, \
+                  _ZGVdN4v_##NAME)
+PN_MVEC_AVX2(sin)
+PN_MVEC_AVX2(cos)
+PN_MVEC_AVX2(tan)
+PN_MVEC_AVX2(exp)
+PN_MVEC_AVX2(log)
 /* min/max: gcc does not vectorise the compare-select reduction by itself.
  * _mm256_min_pd(x, m) returns m when x is NaN, like `x < m ? x : m`; NaNs
  * are collected with an unordered compare (numpy: any NaN gives NaN). */
@@ -247,9 +250,12 @@ PN_LEVEL_TABLE_MM(avx2, pn_sin_avx2, pn_cos_avx2, pn_tan_avx2, pn_exp_avx2,
 #pragma GCC target("avx512f")
 PN_LEVEL_COMMON(avx512)
 PN_LEVEL_MVEC_POW(avx512, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _ZGVeN8vv_pow)
-PN_LEVEL_MVEC(avx512, sin, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_sin)
-PN_LEVEL_MVEC(avx512, cos, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_cos)
-PN_LEVEL_MVEC(avx512, tan, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _ZGVeN8v_tan)
+#define PN_MVEC_AVX512(NAME)                                                 \
+    PN_LEVEL_MVEC(avx512, NAME, __m512d, 8, _mm512_loadu_pd,                 \
+                  _mm512_storeu_pd, _ZGVeN8v_##NAME)
+PN_MVEC_AVX512(sin)
+PN_MVEC_AVX512(cos)
+PN_MVEC_AVX512(tan)
 /* exp and log: our own kernels, faster than libmvec's on AVX-512 */
 #include "vmath_avx512.h"
 #pragma GCC pop_options
