@@ -413,31 +413,23 @@ typedef void (*pn_kernel_unary)(double *, const double *, pn_ssize_t);
 typedef void (*pn_kernel_pair)(double *, const double *, const double *, double,
                                pn_ssize_t);
 
-static inline double pn_add_el(double x, double y) { return x + y; }
-static inline double pn_sub_el(double x, double y) { return x - y; }
-static inline double pn_mul_el(double x, double y) { return x * y; }
-static inline double pn_div_el(double x, double y) { return x / y; }
-/* array ** array element: C99 pow, like pn_pow_vv (the scalar-exponent
- * shortcuts of pn_pow_vs are for a ** scalar only: sqrt(-0.0) is -0.0,
- * pow(-0.0, 0.5) is +0.0, and numpy differs the same way) */
-static inline double pn_pow_el(double x, double y) { return pow(x, y); }
-
-/* the variants of one binary operator: contiguous vv/vs/sv, and one element
- * for strided (transposed, stepped) operands */
+/* the variants of one binary operator: array-array, array-scalar and
+ * scalar-array kernels (strided operands are gathered into rows for them,
+ * so every path gives the same bits: pow's vector version differs from C's
+ * scalar pow in the last bit) */
 typedef struct {
     pn_kernel_vv vv;
     pn_kernel_vs vs;
     pn_kernel_sv sv;
-    double (*el)(double, double);
     int pair_id;      /* row/column in pn_simd->pair; -1: no pair kernels */
     int commutative;  /* s OP x == x OP s bit for bit */
 } pn_binop;
 
-static const pn_binop PN_OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv, pn_add_el, 0, 1};
-static const pn_binop PN_OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv, pn_sub_el, 1, 0};
-static const pn_binop PN_OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv, pn_mul_el, 2, 1};
-static const pn_binop PN_OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv, pn_div_el, 3, 0};
-static const pn_binop PN_OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv, pn_pow_el, -1, 0};
+static const pn_binop PN_OP_ADD = {pn_add_vv, pn_add_vs, pn_add_sv, 0, 1};
+static const pn_binop PN_OP_SUB = {pn_sub_vv, pn_sub_vs, pn_sub_sv, 1, 0};
+static const pn_binop PN_OP_MUL = {pn_mul_vv, pn_mul_vs, pn_mul_sv, 2, 1};
+static const pn_binop PN_OP_DIV = {pn_div_vv, pn_div_vs, pn_div_sv, 3, 0};
+static const pn_binop PN_OP_POW = {pn_pow_vv, pn_pow_vs, pn_pow_sv, -1, 0};
 
 /* One row of a binary operation with byte strides (0: broadcast value). */
 static inline void pn_binop_strided(const pn_binop *op, double *o, pn_ssize_t os,
@@ -459,10 +451,10 @@ static inline void pn_binop_strided(const pn_binop *op, double *o, pn_ssize_t os
             return;
         }
     }
+    /* gather strided operands into rows and run the same kernels as the
+     * contiguous case: same results (x ** 0.5 is sqrt; vector pow) and speed */
     if (as == 0 || bs == 0) {
-        /* one operand constant along the row: gather the other into a
-         * buffer and run the vs/sv kernel, so strided rows get the same
-         * semantics (x ** 0.5 is sqrt) and speed as contiguous ones */
+        /* one operand constant along the row */
         double buf[256];
         const char *v = (const char *)(bs == 0 ? a : b);
         const pn_ssize_t vs = bs == 0 ? as : bs;
@@ -479,10 +471,17 @@ static inline void pn_binop_strided(const pn_binop *op, double *o, pn_ssize_t os
         }
         return;
     }
-    for (pn_ssize_t i = 0; i < n; i++)
-        *(double *)((char *)o + i * os) =
-            op->el(*(const double *)((const char *)a + i * as),
-                   *(const double *)((const char *)b + i * bs));
+    double bufa[256], bufb[256];
+    for (pn_ssize_t start = 0; start < n; start += 256) {
+        pn_ssize_t m = n - start < 256 ? n - start : 256;
+        for (pn_ssize_t i = 0; i < m; i++) {
+            bufa[i] = *(const double *)((const char *)a + (start + i) * as);
+            bufb[i] = *(const double *)((const char *)b + (start + i) * bs);
+        }
+        op->vv(bufa, bufa, bufb, m);
+        for (pn_ssize_t i = 0; i < m; i++)
+            *(double *)((char *)o + (start + i) * os) = bufa[i];
+    }
 }
 
 #endif /* PICONUMPY_KERNELS_H */

@@ -14,7 +14,8 @@
  * PICONUMPY_SIMD=baseline|avx2|avx512 lowers it (for tests and benchmarks).
  * No -ffast-math and no FMA contraction: add/sub/mul/div/sqrt and the sums
  * (fixed association, see pn_sum_k) give bit-identical results at
- * every level; only sin cos tan exp log differ, within their 4 ulp.
+ * every level; only sin cos tan exp log and the general ** differ, within
+ * their 4 ulp.
  */
 #ifndef PICONUMPY_SIMD_H
 #define PICONUMPY_SIMD_H

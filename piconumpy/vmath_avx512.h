@@ -26,13 +26,15 @@
  * exp(x): x = n ln2 + r, n = round(x / ln2), |r| <= ln2/2 (+ rounding).
  *   r = (x - n ln2_hi) - n ln2_lo: n ln2_hi is exact (|n| <= 1077,
  *   ln2_hi has 32 bits), the FMA forms x - n ln2_hi exactly; the second
- *   step errs by < 2^-53 |n ln2_lo| < 2^-74.  exp(r) is the degree-13
+ *   FMA rounds once, relative to r (< 2^-53 |r|, half an ulp of r, which
+ *   changes exp(r) by < 2^-54.5 relative).  exp(r) is the degree-13
  *   Taylor polynomial (truncation < |r|^14/14! < 4.2e-18 = 2^-57.7
  *   relative), evaluated by Horner with FMA: each step's rounding
  *   (2^-53 relative) is damped by the following multiplications by
  *   |r| < 0.35, so the total stays near 1 ulp.  scalef(p, n) = p 2^n is
- *   exact for normal results and rounds once for subnormal ones; it gives
- *   inf / 0 beyond the range.  x is first clamped to [-746, 710] (NaN kept)
+ *   exact for normal results; a subnormal result is rounded a second time
+ *   (p, then p 2^n: < 1 ulp of the subnormal more); it gives inf / 0
+ *   beyond the range.  x is first clamped to [-746, 710] (NaN kept)
  *   so huge |x| cannot make r meaningless.
  */
 #ifndef PICONUMPY_VMATH_AVX512_H

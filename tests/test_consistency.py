@@ -92,3 +92,21 @@ def test_same_bits_as_purepy(pn, case):
             assert_identical(g, e)
         else:
             assert_within_ulps(g, e)
+
+
+@pytest.mark.parametrize("n", [7, 600, 5000])   # 5000: deferred (fused.h)
+def test_power_same_bits_on_every_path(pn, n):
+    """Contiguous, strided (gathered into rows) and deferred `**` run the
+    same kernels: the vector pow differs from C's scalar pow in the last
+    bit, so a scalar fallback on one path would show here."""
+    xs = [0.1 + 0.37 * k for k in range(n)]
+    ys = [0.5 + 0.013 * (k % 97) for k in range(n)]
+    expected = (pn.array(xs) ** pn.array(ys)).tolist()
+    a2 = pn.array([v for x in xs for v in (x, -1.0)])
+    b2 = pn.array([v for y in ys for v in (y, 3.0)])
+    assert_identical((a2[::2] ** b2[::2]).tolist(), expected)
+    assert_identical((a2[::2] ** pn.array(ys)).tolist(), expected)
+    out = pn.zeros(2 * n)
+    if hasattr(pn, "power") and pn is not reference:
+        pn.power(pn.array(xs), pn.array(ys), out=out[::2])
+        assert_identical(out[::2].tolist(), expected)
