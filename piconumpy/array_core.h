@@ -183,6 +183,9 @@ static int pn_shape_size(int ndim, const pn_ssize_t *shape, pn_ssize_t *size,
 static struct {
     void *p[PN_CACHE_SLOTS];
     size_t nbytes[PN_CACHE_SLOTS];
+    char unreported[PN_CACHE_SLOTS];   /* never reported to PyPy's GC: the
+                                          buffer of a pending value that
+                                          died uncomputed */
     size_t total;
     int next;   /* next slot to evict */
 } pn_cache;
@@ -196,11 +199,23 @@ static struct {
 #define PN_HUGE_MIN ((size_t)1 << 20)
 #define PN_HUGE_PAGE ((size_t)2 << 20)
 
-static void *pn_malloc_big(size_t nbytes)
+/* The memory a buffer of nbytes really takes (whole huge pages). */
+static inline size_t pn_buffer_footprint(size_t nbytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (nbytes >= PN_HUGE_MIN) {
         size_t whole = (nbytes + PN_HUGE_PAGE - 1) & ~(PN_HUGE_PAGE - 1);
+        return whole < nbytes ? nbytes : whole;
+    }
+#endif
+    return nbytes;
+}
+
+static void *pn_malloc_big(size_t nbytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (nbytes >= PN_HUGE_MIN) {
+        size_t whole = pn_buffer_footprint(nbytes);
         void *p = NULL;
         if (whole < nbytes || posix_memalign(&p, PN_HUGE_PAGE, whole) != 0)
             return NULL;
@@ -218,8 +233,8 @@ static void *pn_buffer_alloc(size_t nbytes, int *fresh)
             if (pn_cache.p[i] != NULL && pn_cache.nbytes[i] == nbytes) {
                 void *p = pn_cache.p[i];
                 pn_cache.p[i] = NULL;
-                pn_cache.total -= nbytes;
-                *fresh = 0;
+                pn_cache.total -= pn_buffer_footprint(nbytes);
+                *fresh = pn_cache.unreported[i];
                 return p;
             }
         }
@@ -233,13 +248,14 @@ static void *pn_buffer_alloc(size_t nbytes, int *fresh)
 static inline int pn_cache_full(int slot, size_t nbytes)
 {
     return slot < 0 || (pn_cache.total > 0 &&
-                        pn_cache.total + nbytes > PN_CACHE_MAX_BYTES);
+                        pn_cache.total + pn_buffer_footprint(nbytes) >
+                            PN_CACHE_MAX_BYTES);
 }
 
 /* Evicts round-robin when full, so a program that moves on to another
  * array size gets those sizes cached instead of keeping stale ones (PyPy
  * frees arrays late, in bursts). */
-static void pn_buffer_free(void *p, size_t nbytes)
+static void pn_buffer_free(void *p, size_t nbytes, int unreported)
 {
     if (nbytes < PN_CACHE_MIN_BYTES || nbytes > PN_CACHE_ONE_MAX) {
         free(p);
@@ -255,7 +271,7 @@ static void pn_buffer_free(void *p, size_t nbytes)
         pn_cache.next = (victim + 1) % PN_CACHE_SLOTS;
         if (pn_cache.p[victim] != NULL) {
             free(pn_cache.p[victim]);
-            pn_cache.total -= pn_cache.nbytes[victim];
+            pn_cache.total -= pn_buffer_footprint(pn_cache.nbytes[victim]);
             pn_cache.p[victim] = NULL;
         }
         if (slot < 0)
@@ -267,7 +283,8 @@ static void pn_buffer_free(void *p, size_t nbytes)
     }
     pn_cache.p[slot] = p;
     pn_cache.nbytes[slot] = nbytes;
-    pn_cache.total += nbytes;
+    pn_cache.unreported[slot] = (char)unreported;
+    pn_cache.total += pn_buffer_footprint(nbytes);
 }
 
 /* A new C-contiguous owner of the given shape (contents uninitialised). */
@@ -322,13 +339,15 @@ static void pn_forget_exports(const void *buffer, size_t nbytes);
 
 static inline void pn_core_free(pn_core *c)
 {
+    /* a pending value dying uncomputed in a new buffer: never reported */
+    int unreported = c->lazy != NULL && (c->flags & PN_FRESH);
     if (c->lazy != NULL) {
         pn_lazy_release(c->lazy);
         c->lazy = NULL;
     }
     if (pn_core_is_heap(c)) {
         pn_forget_exports(c->data, (size_t)c->size * sizeof(double));
-        pn_buffer_free(c->data, (size_t)c->size * sizeof(double));
+        pn_buffer_free(c->data, (size_t)c->size * sizeof(double), unreported);
     }
     else if (c->flags & PN_OWNDATA)
         pn_forget_exports(c->inline_buf, sizeof(c->inline_buf));
@@ -349,11 +368,17 @@ static inline int pn_core_is_fresh_big(const pn_core *c)
     return (c->flags & PN_FRESH) && c->size * PN_ITEM >= PN_PRESSURE_THRESHOLD;
 }
 
+/* what a fresh buffer really takes (whole huge pages) */
+static inline pn_ssize_t pn_core_footprint(const pn_core *c)
+{
+    return (pn_ssize_t)pn_buffer_footprint((size_t)(c->size * PN_ITEM));
+}
+
 static inline pn_ssize_t pn_core_pressure_due(const pn_core *c, int pending)
 {
     pn_ssize_t due = pn_pressure_owed;
     if (!pending && pn_core_is_fresh_big(c))
-        due += c->size * PN_ITEM;
+        due += pn_core_footprint(c);
     pn_pressure_owed = 0;
     return due;
 }

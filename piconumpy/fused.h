@@ -369,7 +369,8 @@ static void pn_lazy_force(pn_lazy *n)
     pn_core *self = n->self;
     pn_lazy_eval(n, self);
     if (pn_core_is_fresh_big(self))   /* its memory is used from now on */
-        pn_pressure_owed += self->size * PN_ITEM;
+        pn_pressure_owed += pn_core_footprint(self);
+    self->flags &= ~PN_FRESH;
     self->lazy = NULL;
     pn_fuse.forced++;
     pn_lazy_release(n);
