@@ -89,6 +89,9 @@ typedef struct {
     PN_LEVEL_BINARY(SFX, sub)                                                \
     PN_LEVEL_BINARY(SFX, mul)                                                \
     PN_LEVEL_BINARY(SFX, div)                                                \
+    PN_LEVEL_REST(SFX)
+/* everything but + - * / (the vector levels stream large outputs) */
+#define PN_LEVEL_REST(SFX)                                                   \
     PN_FOR_EACH_PAIR(PN_LEVEL_PAIR, SFX)                                     \
     PN_LEVEL_UNARY(SFX, neg)                                                 \
     PN_LEVEL_UNARY(SFX, absolute)                                            \
@@ -199,9 +202,66 @@ PN_LEVEL_TABLE(baseline, pn_sin_baseline, pn_cos_baseline, pn_tan_baseline,
             pn_pow_tail_##SFX(&s, b + i, 0, 1, n - i, o + i);                \
     }
 
+/* + - * / with outputs of >= PN_STREAM_MIN elements (16 MB, beyond what
+ * the L3 cache keeps) use non-temporal stores: the destination is not read
+ * for ownership first, a third less memory traffic for a + b (a + b on
+ * 1e7 elements: 0.56 -> 0.41 ns per element, AVX-512, measured in C).  The
+ * same IEEE operations in the same order: the same bits.  The first
+ * elements go one by one until the output is aligned for the vector store. */
+#define PN_STREAM_MIN ((pn_ssize_t)(2 * 1024 * 1024))
+#define PN_STREAM_LOOP(W, ALIGN, STREAM, VEXPR, SEXPR)                       \
+    pn_ssize_t i = 0;                                                        \
+    for (; i < n && ((size_t)(o + i) & (ALIGN - 1)) != 0; i++)               \
+        o[i] = SEXPR;                                                        \
+    for (; i + W <= n; i += W)                                               \
+        STREAM(o + i, VEXPR);                                                \
+    for (; i < n; i++)                                                       \
+        o[i] = SEXPR;                                                        \
+    _mm_sfence();
+#define PN_LEVEL_STREAM_BINARY(SFX, NAME, OP, VOP, W, ALIGN, LOADU, STREAM,  \
+                               SET1)                                         \
+    static void pn_##NAME##_vv_##SFX(double *o, const double *a,             \
+                                     const double *b, pn_ssize_t n)          \
+    {                                                                        \
+        if (n < PN_STREAM_MIN || o == a || o == b) {                         \
+            pn_##NAME##_vv_k(o, a, b, n);                                    \
+            return;                                                          \
+        }                                                                    \
+        PN_STREAM_LOOP(W, ALIGN, STREAM, VOP(LOADU(a + i), LOADU(b + i)),    \
+                       a[i] OP b[i])                                         \
+    }                                                                        \
+    static void pn_##NAME##_vs_##SFX(double *o, const double *a, double s,   \
+                                     pn_ssize_t n)                           \
+    {                                                                        \
+        if (n < PN_STREAM_MIN || o == a) {                                   \
+            pn_##NAME##_vs_k(o, a, s, n);                                    \
+            return;                                                          \
+        }                                                                    \
+        PN_STREAM_LOOP(W, ALIGN, STREAM, VOP(LOADU(a + i), SET1(s)), a[i] OP s) \
+    }                                                                        \
+    static void pn_##NAME##_sv_##SFX(double *o, double s, const double *b,   \
+                                     pn_ssize_t n)                           \
+    {                                                                        \
+        if (n < PN_STREAM_MIN || o == b) {                                   \
+            pn_##NAME##_sv_k(o, s, b, n);                                    \
+            return;                                                          \
+        }                                                                    \
+        PN_STREAM_LOOP(W, ALIGN, STREAM, VOP(SET1(s), LOADU(b + i)), s OP b[i]) \
+    }
+#define PN_LEVEL_STREAM_ARITH(SFX, P, W, ALIGN)                              \
+    PN_LEVEL_STREAM_BINARY(SFX, add, +, P##_add_pd, W, ALIGN, P##_loadu_pd,  \
+                           P##_stream_pd, P##_set1_pd)                       \
+    PN_LEVEL_STREAM_BINARY(SFX, sub, -, P##_sub_pd, W, ALIGN, P##_loadu_pd,  \
+                           P##_stream_pd, P##_set1_pd)                       \
+    PN_LEVEL_STREAM_BINARY(SFX, mul, *, P##_mul_pd, W, ALIGN, P##_loadu_pd,  \
+                           P##_stream_pd, P##_set1_pd)                       \
+    PN_LEVEL_STREAM_BINARY(SFX, div, /, P##_div_pd, W, ALIGN, P##_loadu_pd,  \
+                           P##_stream_pd, P##_set1_pd)
+
 #pragma GCC push_options
 #pragma GCC target("avx2")
-PN_LEVEL_COMMON(avx2)
+PN_LEVEL_STREAM_ARITH(avx2, _mm256, 4, 32)
+PN_LEVEL_REST(avx2)
 PN_LEVEL_MVEC_POW(avx2, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _ZGVdN4vv_pow)
 #define PN_MVEC_AVX2(NAME)                                                   \
     PN_LEVEL_MVEC(avx2, NAME, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, \
@@ -249,7 +309,8 @@ PN_LEVEL_TABLE_MM(avx2, pn_sin_avx2, pn_cos_avx2, pn_tan_avx2, pn_exp_avx2,
 
 #pragma GCC push_options
 #pragma GCC target("avx512f")
-PN_LEVEL_COMMON(avx512)
+PN_LEVEL_STREAM_ARITH(avx512, _mm512, 8, 64)
+PN_LEVEL_REST(avx512)
 PN_LEVEL_MVEC_POW(avx512, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _ZGVeN8vv_pow)
 #define PN_MVEC_AVX512(NAME)                                                 \
     PN_LEVEL_MVEC(avx512, NAME, __m512d, 8, _mm512_loadu_pd,                 \
