@@ -3,7 +3,8 @@
     python3 bench/run_bench.py --python PATH [--pypy PATH] [--quick]
 
 Compiles the C references (bench/board_ref.c, bench/laplace_ref.c and
-bench/large_ref.c, the last twice: baseline x86-64 and -mavx2 -> bench/build/),
+bench/large_ref.c, the last once per SIMD level: x86-64, -mavx2, -mavx512f ->
+bench/build/),
 runs one worker process (bench/_worker.py) per interpreter, then one
 large-array worker per interpreter and piconumpy SIMD level, merges their
 JSON into markdown tables and writes
