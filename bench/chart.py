@@ -122,7 +122,7 @@ def large_panel(ax, key, label, results):
     groups = ["%s" % ops[k][1] for k in LARGE_OPS]
     series, rows = [], []
     rn = first["per_n"][str(n)]
-    for c in ("baseline", "avx2"):
+    for c in large_arrays.LEVELS:
         if c in rn["c"]:
             series.append("C %s" % c)
             rows.append([n * ops[k][3] / rn["c"][c][ops[k][4]] / 1e9 if ops[k][4]
