@@ -215,9 +215,9 @@ static void *pn_malloc_big(size_t nbytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (nbytes >= PN_HUGE_MIN) {
-        size_t whole = pn_buffer_footprint(nbytes);
+        size_t whole = pn_buffer_footprint(nbytes);   /* >= nbytes */
         void *p = NULL;
-        if (whole < nbytes || posix_memalign(&p, PN_HUGE_PAGE, whole) != 0)
+        if (posix_memalign(&p, PN_HUGE_PAGE, whole) != 0)
             return NULL;
         madvise(p, whole, MADV_HUGEPAGE);   /* a hint: failure is harmless */
         return p;

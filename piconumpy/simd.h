@@ -159,20 +159,18 @@ PN_LEVEL_TABLE(baseline, pn_sin_baseline, pn_cos_baseline, pn_tan_baseline,
  * however an array is cut into calls (fused evaluation works in blocks). */
 #define PN_LEVEL_MVEC_POW(SFX, VTYPE, WIDTH, LOAD, STORE, SET1, VF)          \
     VTYPE VF(VTYPE, VTYPE);                                                  \
-    static inline VTYPE pn_pow_tail_##SFX(const double *a, const double *b,  \
-                                          pn_ssize_t sa, pn_ssize_t sb,      \
-                                          pn_ssize_t m, double *o)           \
+    static inline void pn_pow_tail_##SFX(const double *a, const double *b,   \
+                                         pn_ssize_t sa, pn_ssize_t sb,       \
+                                         pn_ssize_t m, double *o)            \
     {                                                                        \
         double x[WIDTH], y[WIDTH], r[WIDTH];                                 \
         for (int j = 0; j < WIDTH; j++) {                                    \
             x[j] = j < m ? a[j * sa] : 1.0;                                  \
             y[j] = j < m ? b[j * sb] : 1.0;                                  \
         }                                                                    \
-        VTYPE v = VF(LOAD(x), LOAD(y));                                      \
-        STORE(r, v);                                                         \
+        STORE(r, VF(LOAD(x), LOAD(y)));                                      \
         for (pn_ssize_t j = 0; j < m; j++)                                   \
             o[j] = r[j];                                                     \
-        return v;                                                            \
     }                                                                        \
     static void pn_pow_vv_##SFX(double *o, const double *a, const double *b, \
                                 pn_ssize_t n)                                \

@@ -101,18 +101,24 @@ static inline __m512d pn_exp8(__m512d x)
     return _mm512_scalef_pd(p, n);
 }
 
-/* The array loops: full vectors, then one masked vector for the tail, so
- * every element goes through the same arithmetic. */
-static void pn_exp_avx512v(double *o, const double *a, pn_ssize_t n)
-{
-    pn_ssize_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm512_storeu_pd(o + i, pn_exp8(_mm512_loadu_pd(a + i)));
-    if (i < n) {
-        __mmask8 k = (__mmask8)((1u << (n - i)) - 1);
-        _mm512_mask_storeu_pd(o + i, k, pn_exp8(_mm512_maskz_loadu_pd(k, a + i)));
+/* The array loop over a vector function F: full vectors, then one masked
+ * vector for the tail, so every element goes through the same arithmetic.
+ * Masked-off lanes hold 1.0, an ordinary input of both exp and log (0.0
+ * would send log to its special-value path). */
+#define PN_AVX512_ARRAY_LOOP(NAME, F)                                        \
+    static void NAME(double *o, const double *a, pn_ssize_t n)               \
+    {                                                                        \
+        pn_ssize_t i = 0;                                                    \
+        for (; i + 8 <= n; i += 8)                                           \
+            _mm512_storeu_pd(o + i, F(_mm512_loadu_pd(a + i)));              \
+        if (i < n) {                                                         \
+            __mmask8 k = (__mmask8)((1u << (n - i)) - 1);                    \
+            __m512d x = _mm512_mask_loadu_pd(_mm512_set1_pd(1.0), k, a + i); \
+            _mm512_mask_storeu_pd(o + i, k, F(x));                           \
+        }                                                                    \
     }
-}
+
+PN_AVX512_ARRAY_LOOP(pn_exp_avx512v, pn_exp8)
 
 /* Lanes outside (0, inf) -- zero, negative, inf, nan -- take libm's log. */
 static inline __m512d pn_log8_checked(__m512d x)
@@ -132,17 +138,6 @@ static inline __m512d pn_log8_checked(__m512d x)
     return r;
 }
 
-static void pn_log_avx512v(double *o, const double *a, pn_ssize_t n)
-{
-    pn_ssize_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm512_storeu_pd(o + i, pn_log8_checked(_mm512_loadu_pd(a + i)));
-    if (i < n) {
-        __mmask8 k = (__mmask8)((1u << (n - i)) - 1);
-        /* masked-off lanes load 1.0 (log 1 = 0), not the special 0.0 */
-        __m512d x = _mm512_mask_loadu_pd(_mm512_set1_pd(1.0), k, a + i);
-        _mm512_mask_storeu_pd(o + i, k, pn_log8_checked(x));
-    }
-}
+PN_AVX512_ARRAY_LOOP(pn_log_avx512v, pn_log8_checked)
 
 #endif /* PICONUMPY_VMATH_AVX512_H */
