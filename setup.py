@@ -25,7 +25,9 @@ from setuptools.command.build_ext import build_ext
 # (inf/nan, signed zeros) are part of the contract.
 # -ffp-contract=off: no FMA contraction, so every SIMD level rounds alike.
 # -fno-math-errno: nothing reads errno, and sqrt() then vectorises.
-COMPILE_ARGS = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-Wall",
+# -pthread: piconumpy/threads.h splits large loops across cores.
+LINK_ARGS = ["-pthread"]
+COMPILE_ARGS = ["-pthread", "-O3", "-ffp-contract=off", "-fno-math-errno", "-Wall",
                 "-Wno-unused-function"]
 
 
@@ -43,7 +45,7 @@ def libmvec_options():
 MVEC = libmvec_options()
 HEADERS = ["piconumpy/kernels.h", "piconumpy/simd.h", "piconumpy/array_core.h",
            "piconumpy/linalg.h", "piconumpy/hpy_compat.h", "piconumpy/fused.h",
-           "piconumpy/vmath_avx512.h"]
+           "piconumpy/vmath_avx512.h", "piconumpy/threads.h"]
 
 
 def hpy_devel():
@@ -97,6 +99,7 @@ def extensions():
             define_macros=MVEC.get("define_macros", []),
             libraries=MVEC.get("libraries", []),
             extra_compile_args=COMPILE_ARGS,
+            extra_link_args=LINK_ARGS,
         )
     ]
     devel, is_09 = hpy_devel()
@@ -116,6 +119,7 @@ def extensions():
                 + MVEC.get("define_macros", []),
                 libraries=MVEC.get("libraries", []),
                 extra_compile_args=COMPILE_ARGS,
+            extra_link_args=LINK_ARGS,
             )
         )
     if is_09:
@@ -136,6 +140,7 @@ def extensions():
             + MVEC.get("define_macros", []),
             libraries=MVEC.get("libraries", []),
             extra_compile_args=COMPILE_ARGS,
+            extra_link_args=LINK_ARGS,
         )
     )
     return exts

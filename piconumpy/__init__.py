@@ -37,10 +37,40 @@ def simd_level():
     return level() if level is not None else "none"
 
 
+def get_num_threads():
+    """Threads a large element-wise operation may use (1 for the
+    pure-Python backend).  Default: the CPUs this process may run on, at
+    most 8; PICONUMPY_NUM_THREADS=n sets it at import."""
+    num = getattr(_module, "_num_threads", None)
+    return num(0) if num is not None else 1
+
+
+def set_num_threads(n):
+    """Let element-wise operations on large arrays (from ~10^4 elements for
+    sin cos tan exp log **, ~6.5*10^4 for + - * / and copies) use up to n
+    threads, 1 to 64, in every loaded C backend.  Results do not depend on
+    n: each element is computed by the same code on whichever thread;
+    reductions (sum, dot, min, max...) always run on one thread.  Returns
+    the previous count."""
+    import operator
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"number of threads must be an integer, not {type(n).__name__}") from None
+    if not 1 <= n <= 64:
+        raise ValueError(f"number of threads must be from 1 to 64, not {n}")
+    before = get_num_threads()
+    _loader.num_threads = n
+    for module in _loader.loaded():
+        if hasattr(module, "_num_threads"):
+            module._num_threads(n)
+    return before
+
+
 def get_backend(name):
     """The module of one backend, e.g. ``get_backend("hpy").array``."""
     return _loader.load(name)
 
 
 __all__ = list(API) + ["backend", "backends", "get_backend", "float64",
-                       "simd_level"]
+                       "simd_level", "get_num_threads", "set_num_threads"]

@@ -28,6 +28,8 @@ PREFERENCE = (
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _UNIVERSAL_NAME = "_piconumpy_hpy_universal"
 _cache = {}
+# piconumpy.set_num_threads' count: applied to backends loaded afterwards too
+num_threads = None
 
 
 def _hpy_universal():
@@ -76,7 +78,14 @@ def _setup(mod):
     mod._setup(_format.array_repr, _format.array_str, _coerce.to_float_source,
                _dtype.float64, pressure)
     _ndapi.install(mod)   # keyword-taking functions and methods over the C core
+    if num_threads is not None:
+        mod._num_threads(num_threads)
     return mod
+
+
+def loaded():
+    """The backend modules loaded so far."""
+    return list(_cache.values())
 
 
 def load(name, debug=False):

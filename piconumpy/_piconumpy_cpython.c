@@ -1410,6 +1410,23 @@ static PyObject *mod_fused_info(PyObject *mod, PyObject *unused)
                          pn_fuse.count, pn_fuse.fused, pn_fuse.forced);
 }
 
+/* _num_threads(n): threads of large element-wise loops (threads.h) set to
+ * n (1..64); n == 0 only asks.  Returns the count before the call. */
+static PyObject *mod_num_threads(PyObject *mod, PyObject *arg)
+{
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (n < 0 || n > PN_MAX_THREADS) {
+        PyErr_SetString(PyExc_ValueError, PN_THREADS_ENV_ERROR);
+        return NULL;
+    }
+    int before = pn_nthreads;
+    if (n > 0)
+        pn_set_num_threads((int)n);
+    return PyLong_FromLong(before);
+}
+
 #define FASTCALL(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL
 
 static PyMethodDef module_methods[] = {
@@ -1438,6 +1455,7 @@ static PyMethodDef module_methods[] = {
     {"_transpose", FASTCALL(mod_transpose), NULL},
     {"_setup", FASTCALL(mod_setup), NULL},
     {"_simd_level", mod_simd_level, METH_NOARGS, NULL},
+    {"_num_threads", mod_num_threads, METH_O, NULL},
     {"_fused_info", mod_fused_info, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -1455,8 +1473,11 @@ PyMODINIT_FUNC PyInit__piconumpy_cpython(void)
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
         return NULL;
-    if (pn_simd_init() < 0) {
-        PyErr_SetString(PyExc_ValueError, PN_SIMD_ENV_ERROR);
+    const char *bad_env = pn_simd_init() < 0     ? PN_SIMD_ENV_ERROR
+                          : pn_threads_init() < 0 ? PN_THREADS_ENV_ERROR
+                                                  : NULL;
+    if (bad_env != NULL) {
+        PyErr_SetString(PyExc_ValueError, bad_env);
         Py_DECREF(m);
         return NULL;
     }

@@ -1820,6 +1820,10 @@ static int module_exec(HPyContext *ctx, HPy m)
         HPyErr_SetString(ctx, ctx->h_ValueError, PN_SIMD_ENV_ERROR);
         return -1;
     }
+    if (rc == 0 && pn_threads_init() < 0) {
+        HPyErr_SetString(ctx, ctx->h_ValueError, PN_THREADS_ENV_ERROR);
+        return -1;
+    }
     pn_err e;
     if (rc == 0 && pn_fuse_init(&e) < 0) {
         raise_err(ctx, &e);
@@ -1855,6 +1859,24 @@ static HPy mod_simd_level_impl(HPyContext *ctx, HPy mod)
     return HPyUnicode_FromString(ctx, pn_simd->name);
 }
 
+/* _num_threads(n): threads of large element-wise loops (threads.h) set to
+ * n (1..64); n == 0 only asks.  Returns the count before the call. */
+PN_METH(mod_num_threads, "_num_threads", HPyFunc_O)
+static HPy mod_num_threads_impl(HPyContext *ctx, HPy mod, HPy arg)
+{
+    long n = HPyLong_AsLong(ctx, arg);
+    if (n == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    if (n < 0 || n > PN_MAX_THREADS) {
+        HPyErr_SetString(ctx, ctx->h_ValueError, PN_THREADS_ENV_ERROR);
+        return HPy_NULL;
+    }
+    int before = pn_nthreads;
+    if (n > 0)
+        pn_set_num_threads((int)n);
+    return HPyLong_FromLong(ctx, before);
+}
+
 PN_DECLARE_MODULE_EXEC(module_exec)
 
 static HPyDef *module_defines[] = {
@@ -1864,7 +1886,7 @@ static HPyDef *module_defines[] = {
     &mod_absolute,
     &mod_unary, &mod_binary, &mod_reduce, &mod_matmul, &mod_solve, &mod_det, &mod_inv,
     &mod_reshape, &mod_transpose,
-    &mod_setup, &mod_simd_level, &mod_fused_info,
+    &mod_setup, &mod_simd_level, &mod_num_threads, &mod_fused_info,
     PN_MODULE_EXEC_DEF
     NULL,
 };

@@ -792,7 +792,7 @@ static void pn_to_contiguous(double *out, const pn_core *c)
 {
     pn_core dst;
     if (c->flags & PN_CONTIG) {
-        memcpy(out, c->data, (size_t)c->size * sizeof(double));
+        pn_copy(out, c->data, c->size);
         return;
     }
     dst.data = out;

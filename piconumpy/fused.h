@@ -246,29 +246,115 @@ static void pn_fuse_merge_pairs(pn_fuse_prog *p)
     p->nsteps = j;
 }
 
+/* A compiled tree over its iteration space: outer dimensions 0..last-1,
+ * then rows of shape[last] elements cut into blocks of blk; a "unit" is
+ * one block of one row, units are numbered in C order. */
+enum { PN_FUSE_NOPS = PN_FUSE_LEAVES + 1 };   /* dst is operand 0 */
+typedef struct {
+    pn_fuse_prog p;
+    int nops, last;
+    pn_ssize_t shape[PN_MAXDIMS], str[PN_FUSE_NOPS][PN_MAXDIMS];
+    char *base[PN_FUSE_NOPS];
+    pn_ssize_t blk, nblk;   /* block length, blocks per row */
+} pn_fuse_job;
+
+/* Units [u0, u1) of job jv (threads.h's pn_range_fn: runs on any thread;
+ * the scratch rows are this call's own). */
+static void pn_fuse_run(const void *jv, pn_ssize_t u0, pn_ssize_t u1)
+{
+    const pn_fuse_job *J = jv;
+    const pn_fuse_prog *p = &J->p;
+    const int nops = J->nops, last = J->last;
+    const pn_ssize_t row = J->shape[last], blk = J->blk;
+    double scratch[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS][PN_FUSE_BLOCK]
+        __attribute__((aligned(64)));
+    const double *slot[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS];
+    pn_ssize_t idx[PN_MAXDIMS];
+    char *base[PN_FUSE_NOPS];
+    /* where unit u0 is */
+    pn_ssize_t outer = u0 / J->nblk, b = u0 % J->nblk;
+    for (int k = 0; k < nops; k++)
+        base[k] = J->base[k];
+    for (int d = last - 1; d >= 0; d--) {
+        idx[d] = outer % J->shape[d];
+        outer /= J->shape[d];
+        for (int k = 0; k < nops; k++)
+            base[k] += idx[d] * J->str[k][d];
+    }
+    for (pn_ssize_t u = u0; u < u1; u++) {
+        const pn_ssize_t start = b * blk;
+        const pn_ssize_t m = row - start < blk ? row - start : blk;
+        for (int k = 0; k < p->nleaves; k++) {
+            const pn_ssize_t s = J->str[k + 1][last];
+            const char *src = base[k + 1] + start * s;
+            if (s == PN_ITEM) {
+                slot[k] = (const double *)src;
+                continue;
+            }
+            for (pn_ssize_t i = 0; i < m; i++)
+                scratch[k][i] = *(const double *)(src + i * s);
+            slot[k] = scratch[k];
+        }
+        const pn_ssize_t ds = J->str[0][last];
+        double *out_row = (double *)(base[0] + start * ds);
+        const double *r = NULL;
+        for (int k = 0; k < p->nsteps; k++) {
+            const pn_fuse_step *s = &p->step[k];
+            double *o = (k == p->nsteps - 1 && ds == PN_ITEM)
+                            ? out_row : scratch[s->out];
+            if (s->pair)
+                s->pair(o, slot[s->a], slot[s->b], s->s2, m);
+            else if (s->a >= 0 && s->b >= 0)
+                s->op->vv(o, slot[s->a], slot[s->b], m);
+            else if (s->a >= 0)
+                s->op->vs(o, slot[s->a], s->sb, m);
+            else
+                s->op->sv(o, s->sa, slot[s->b], m);
+            slot[s->out] = r = o;
+        }
+        if (ds != PN_ITEM) {
+            for (pn_ssize_t i = 0; i < m; i++)
+                *(double *)((char *)out_row + i * ds) = r[i];
+        }
+        if (++b < J->nblk)
+            continue;
+        b = 0;   /* next row: odometer over the outer dimensions */
+        for (int d = last - 1; d >= 0; d--) {
+            for (int k = 0; k < nops; k++)
+                base[k] += J->str[k][d];
+            if (++idx[d] < J->shape[d])
+                break;
+            for (int k = 0; k < nops; k++)
+                base[k] -= J->str[k][d] * J->shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+
 /* dst[...] = value of n.  dst and every leaf have n's shape; dst's memory
- * overlaps no leaf (the caller checks, pn_lazy_reads). */
+ * overlaps no leaf (the caller checks, pn_lazy_reads).  Large values are
+ * split across threads by rows and blocks (threads.h): each element is
+ * computed by the same steps on any thread, so the bits do not change. */
 static void pn_lazy_eval(const pn_lazy *n, pn_core *dst)
 {
-    enum { NOPS = PN_FUSE_LEAVES + 1 };   /* dst is operand 0 */
-    pn_fuse_prog p;
-    p.nleaves = p.nsteps = p.nrows = 0;
-    pn_fuse_compile(&p, n);
-    pn_fuse_merge_pairs(&p);
-    const int nops = p.nleaves + 1, nd = dst->ndim > 0 ? dst->ndim : 1;
+    pn_fuse_job J;
+    pn_fuse_prog *p = &J.p;
+    p->nleaves = p->nsteps = p->nrows = 0;
+    pn_fuse_compile(p, n);
+    pn_fuse_merge_pairs(p);
+    const int nops = p->nleaves + 1, nd = dst->ndim > 0 ? dst->ndim : 1;
     if (dst->size == 0)
         return;
-    pn_ssize_t shape[PN_MAXDIMS], str[NOPS][PN_MAXDIMS], idx[PN_MAXDIMS];
-    char *base[NOPS];
-    base[0] = (char *)dst->data;
+    pn_ssize_t *shape = J.shape;
+    J.base[0] = (char *)dst->data;
     for (int i = 0; i < nd; i++) {   /* a 0-d array runs as shape (1,) */
         shape[i] = dst->ndim ? dst->shape[i] : 1;
-        str[0][i] = dst->ndim ? dst->strides[i] : PN_ITEM;
+        J.str[0][i] = dst->ndim ? dst->strides[i] : PN_ITEM;
     }
-    for (int k = 0; k < p.nleaves; k++) {
-        base[k + 1] = (char *)p.leaf[k]->data;
+    for (int k = 0; k < p->nleaves; k++) {
+        J.base[k + 1] = (char *)p->leaf[k]->data;
         for (int i = 0; i < nd; i++)
-            str[k + 1][i] = dst->ndim ? p.leaf[k]->strides[i] : PN_ITEM;
+            J.str[k + 1][i] = dst->ndim ? p->leaf[k]->strides[i] : PN_ITEM;
     }
     /* merge dimensions contiguous for every operand (a whole contiguous
      * array becomes one long row) */
@@ -276,76 +362,34 @@ static void pn_lazy_eval(const pn_lazy *n, pn_core *dst)
     for (int i = 1; i < nd; i++) {
         int merge = 1;
         for (int k = 0; k < nops && merge; k++)
-            merge = str[k][j] == str[k][i] * shape[i];
+            merge = J.str[k][j] == J.str[k][i] * shape[i];
         if (!merge)
             j++;
         shape[j] = merge ? shape[j] * shape[i] : shape[i];
         for (int k = 0; k < nops; k++)
-            str[k][j] = str[k][i];
+            J.str[k][j] = J.str[k][i];
     }
-    const int last = j;
-    for (int i = 0; i < last; i++)
-        idx[i] = 0;
-
-    static double scratch[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS][PN_FUSE_BLOCK]
-        __attribute__((aligned(64)));
-    const double *slot[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS];
-    const pn_ssize_t row = shape[last];
+    J.nops = nops;
+    J.last = j;
+    const pn_ssize_t row = shape[j];
     /* one step on contiguous rows needs no scratch: the whole row in one
-     * kernel call (blocks only keep intermediates in L1) */
-    int whole = p.nsteps == 1 && str[0][last] == PN_ITEM;
-    for (int k = 0; k < p.nleaves && whole; k++)
-        whole = str[k + 1][last] == PN_ITEM;
-    const pn_ssize_t blk = whole ? row : PN_FUSE_BLOCK;
-    for (;;) {
-        for (pn_ssize_t start = 0; start < row; start += blk) {
-            pn_ssize_t m = row - start < blk ? row - start : blk;
-            for (int k = 0; k < p.nleaves; k++) {
-                const pn_ssize_t s = str[k + 1][last];
-                const char *src = base[k + 1] + start * s;
-                if (s == PN_ITEM) {
-                    slot[k] = (const double *)src;
-                    continue;
-                }
-                for (pn_ssize_t i = 0; i < m; i++)
-                    scratch[k][i] = *(const double *)(src + i * s);
-                slot[k] = scratch[k];
-            }
-            const pn_ssize_t ds = str[0][last];
-            double *out_row = (double *)(base[0] + start * ds);
-            const double *r = NULL;
-            for (int k = 0; k < p.nsteps; k++) {
-                const pn_fuse_step *s = &p.step[k];
-                double *o = (k == p.nsteps - 1 && ds == PN_ITEM)
-                                ? out_row : scratch[s->out];
-                if (s->pair)
-                    s->pair(o, slot[s->a], slot[s->b], s->s2, m);
-                else if (s->a >= 0 && s->b >= 0)
-                    s->op->vv(o, slot[s->a], slot[s->b], m);
-                else if (s->a >= 0)
-                    s->op->vs(o, slot[s->a], s->sb, m);
-                else
-                    s->op->sv(o, s->sa, slot[s->b], m);
-                slot[s->out] = r = o;
-            }
-            if (ds != PN_ITEM) {
-                for (pn_ssize_t i = 0; i < m; i++)
-                    *(double *)((char *)out_row + i * ds) = r[i];
-            }
-        }
-        int d = last - 1;
-        for (; d >= 0; d--) {
-            for (int k = 0; k < nops; k++)
-                base[k] += str[k][d];
-            if (++idx[d] < shape[d])
-                break;
-            for (int k = 0; k < nops; k++)
-                base[k] -= str[k][d] * shape[d];
-            idx[d] = 0;
-        }
-        if (d < 0)
-            return;
+     * kernel call (blocks only keep intermediates in L1; the kernel call
+     * splits a long row across threads itself) */
+    int whole = p->nsteps == 1 && J.str[0][j] == PN_ITEM;
+    for (int k = 0; k < p->nleaves && whole; k++)
+        whole = J.str[k + 1][j] == PN_ITEM;
+    J.blk = whole || row < PN_FUSE_BLOCK ? row : PN_FUSE_BLOCK;
+    J.nblk = (row + J.blk - 1) / J.blk;
+    pn_ssize_t units = J.nblk;
+    int dst_distinct = J.str[0][j] != 0;   /* no element written twice */
+    for (int d = 0; d < j; d++) {
+        units *= shape[d];
+        dst_distinct &= J.str[0][d] != 0;
     }
+    pn_ssize_t grain = PN_GRAIN_MEMORY / J.blk;
+    if (!dst_distinct)
+        grain = units;   /* (writes to one element must stay in order) */
+    pn_parallel_for(pn_fuse_run, &J, units, grain > 0 ? grain : 1, 1);
 }
 
 /* Does computing n read memory that dst's elements touch? */

@@ -169,7 +169,8 @@ static inline void pn_scatter_scalar(double *dst, pn_ssize_t step, double v,
         dst[i * step] = v;
 }
 
-static inline void pn_copy(double *out, const double *a, pn_ssize_t n)
+/* (pn_copy in simd.h: through the thread pool) */
+static inline void pn_copy_k(double *out, const double *a, pn_ssize_t n)
 {
     memcpy(out, a, (size_t)n * sizeof(double));
 }
@@ -347,24 +348,16 @@ static inline double pn_nanmax(const double *a, pn_ssize_t n)
 static inline void pn_pow_vs(double *out, const double *a, double s,
                              pn_ssize_t n)
 {
-    pn_ssize_t i;
-    if (s == 2.0) {
-        for (i = 0; i < n; i++)
-            out[i] = a[i] * a[i];
-    }
-    else if (s == 1.0) {
+    if (s == 2.0)
+        pn_mul_vv(out, a, a, n);
+    else if (s == 1.0)
         memmove(out, a, (size_t)n * sizeof(double));
-    }
-    else if (s == 0.5) {
+    else if (s == 0.5)
         pn_sqrt(out, a, n);
-    }
-    else if (s == -1.0) {      /* exact reciprocal, as numpy */
-        for (i = 0; i < n; i++)
-            out[i] = 1.0 / a[i];
-    }
-    else {
-        pn_simd->pow_vs(out, a, s, n);
-    }
+    else if (s == -1.0)        /* exact reciprocal, as numpy */
+        pn_div_sv(out, 1.0, a, n);
+    else
+        pn_pow_vs_general(out, a, s, n);
 }
 
 /* argmin/argmax as numpy: the first NaN wins, else the first extremum.

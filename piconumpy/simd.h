@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "threads.h"
+
 typedef struct {
     const char *name;
     void (*add_vv)(double *, const double *, const double *, pn_ssize_t);
@@ -352,47 +354,122 @@ static int pn_simd_init(void)
     return 0;
 }
 
-/* The names used everywhere else: one indirect call to the active level. */
-#define PN_DISPATCH_BINARY(NAME)                                             \
+/* The names used everywhere else: one indirect call to the active level;
+ * element-wise loops of at least 2 * grain elements are split across
+ * threads (threads.h).  Grains, measured on a 2-core AVX-512 machine (the
+ * split pays once each part runs for a few microseconds): */
+#define PN_GRAIN_MEMORY ((pn_ssize_t)8192)   /* + - * / neg abs fill copy */
+#define PN_GRAIN_MATH ((pn_ssize_t)4096)      /* sqrt sin cos tan exp log pow */
+
+typedef struct {
+    union {
+        void (*unary)(double *, const double *, pn_ssize_t);
+        void (*vv)(double *, const double *, const double *, pn_ssize_t);
+        void (*vs)(double *, const double *, double, pn_ssize_t);
+        void (*sv)(double *, double, const double *, pn_ssize_t);
+        void (*fill)(double *, double, pn_ssize_t);
+    } f;
+    double *o;
+    const double *a, *b;
+    double s;
+} pn_job;
+
+static void pn_run_unary(const void *j, pn_ssize_t lo, pn_ssize_t hi)
+{ const pn_job *t = j; t->f.unary(t->o + lo, t->a + lo, hi - lo); }
+static void pn_run_vv(const void *j, pn_ssize_t lo, pn_ssize_t hi)
+{ const pn_job *t = j; t->f.vv(t->o + lo, t->a + lo, t->b + lo, hi - lo); }
+static void pn_run_vs(const void *j, pn_ssize_t lo, pn_ssize_t hi)
+{ const pn_job *t = j; t->f.vs(t->o + lo, t->a + lo, t->s, hi - lo); }
+static void pn_run_sv(const void *j, pn_ssize_t lo, pn_ssize_t hi)
+{ const pn_job *t = j; t->f.sv(t->o + lo, t->s, t->b + lo, hi - lo); }
+static void pn_run_fill(const void *j, pn_ssize_t lo, pn_ssize_t hi)
+{ const pn_job *t = j; t->f.fill(t->o + lo, t->s, hi - lo); }
+static void pn_run_copy(const void *j, pn_ssize_t lo, pn_ssize_t hi)
+{ const pn_job *t = j; pn_copy_k(t->o + lo, t->a + lo, hi - lo); }
+
+/* the functions F of the active table, through the thread pool */
+#define PN_THREADED(RUN, GRAIN, F, ...)                                      \
+    do {                                                                     \
+        if (n < 2 * (GRAIN) || pn_nthreads <= 1) {                           \
+            F;                                                               \
+            return;                                                          \
+        }                                                                    \
+        pn_job job = {__VA_ARGS__};                                          \
+        pn_parallel_for(RUN, &job, n, GRAIN, 64);                           \
+    } while (0)
+
+#define PN_DISPATCH_BINARY(NAME, GRAIN)                                      \
     static inline void pn_##NAME##_vv(double *o, const double *a,            \
                                       const double *b, pn_ssize_t n)         \
-    { pn_simd->NAME##_vv(o, a, b, n); }                                      \
+    {                                                                        \
+        PN_THREADED(pn_run_vv, GRAIN, pn_simd->NAME##_vv(o, a, b, n),        \
+                    .f.vv = pn_simd->NAME##_vv, .o = o, .a = a, .b = b);     \
+    }                                                                        \
     static inline void pn_##NAME##_vs(double *o, const double *a, double s,  \
                                       pn_ssize_t n)                          \
-    { pn_simd->NAME##_vs(o, a, s, n); }                                      \
+    {                                                                        \
+        PN_THREADED(pn_run_vs, GRAIN, pn_simd->NAME##_vs(o, a, s, n),        \
+                    .f.vs = pn_simd->NAME##_vs, .o = o, .a = a, .s = s);     \
+    }                                                                        \
     static inline void pn_##NAME##_sv(double *o, double s, const double *b,  \
                                       pn_ssize_t n)                          \
-    { pn_simd->NAME##_sv(o, s, b, n); }
+    {                                                                        \
+        PN_THREADED(pn_run_sv, GRAIN, pn_simd->NAME##_sv(o, s, b, n),        \
+                    .f.sv = pn_simd->NAME##_sv, .o = o, .b = b, .s = s);     \
+    }
 
-#define PN_DISPATCH_UNARY(NAME)                                              \
+#define PN_DISPATCH_UNARY(NAME, GRAIN)                                       \
     static inline void pn_##NAME(double *o, const double *a, pn_ssize_t n)   \
-    { pn_simd->NAME(o, a, n); }
+    {                                                                        \
+        PN_THREADED(pn_run_unary, GRAIN, pn_simd->NAME(o, a, n),             \
+                    .f.unary = pn_simd->NAME, .o = o, .a = a);               \
+    }
 
-PN_DISPATCH_BINARY(add)
-PN_DISPATCH_BINARY(sub)
-PN_DISPATCH_BINARY(mul)
-PN_DISPATCH_BINARY(div)
-PN_DISPATCH_UNARY(neg)
-PN_DISPATCH_UNARY(absolute)
-PN_DISPATCH_UNARY(sqrt)
-PN_DISPATCH_UNARY(sin)
-PN_DISPATCH_UNARY(cos)
-PN_DISPATCH_UNARY(tan)
-PN_DISPATCH_UNARY(exp)
-PN_DISPATCH_UNARY(log)
+PN_DISPATCH_BINARY(add, PN_GRAIN_MEMORY)
+PN_DISPATCH_BINARY(sub, PN_GRAIN_MEMORY)
+PN_DISPATCH_BINARY(mul, PN_GRAIN_MEMORY)
+PN_DISPATCH_BINARY(div, PN_GRAIN_MEMORY)
+PN_DISPATCH_UNARY(neg, PN_GRAIN_MEMORY)
+PN_DISPATCH_UNARY(absolute, PN_GRAIN_MEMORY)
+PN_DISPATCH_UNARY(sqrt, PN_GRAIN_MATH)
+PN_DISPATCH_UNARY(sin, PN_GRAIN_MATH)
+PN_DISPATCH_UNARY(cos, PN_GRAIN_MATH)
+PN_DISPATCH_UNARY(tan, PN_GRAIN_MATH)
+PN_DISPATCH_UNARY(exp, PN_GRAIN_MATH)
+PN_DISPATCH_UNARY(log, PN_GRAIN_MATH)
 
 static inline void pn_pow_vv(double *o, const double *a, const double *b,
                              pn_ssize_t n)
 {
-    pn_simd->pow_vv(o, a, b, n);
+    PN_THREADED(pn_run_vv, PN_GRAIN_MATH, pn_simd->pow_vv(o, a, b, n),
+                .f.vv = pn_simd->pow_vv, .o = o, .a = a, .b = b);
+}
+
+/* the level's general a ** s (kernels.h's pn_pow_vs adds numpy's shortcuts) */
+static inline void pn_pow_vs_general(double *o, const double *a, double s,
+                                     pn_ssize_t n)
+{
+    PN_THREADED(pn_run_vs, PN_GRAIN_MATH, pn_simd->pow_vs(o, a, s, n),
+                .f.vs = pn_simd->pow_vs, .o = o, .a = a, .s = s);
 }
 
 static inline void pn_pow_sv(double *o, double s, const double *b, pn_ssize_t n)
 {
-    pn_simd->pow_sv(o, s, b, n);
+    PN_THREADED(pn_run_sv, PN_GRAIN_MATH, pn_simd->pow_sv(o, s, b, n),
+                .f.sv = pn_simd->pow_sv, .o = o, .b = b, .s = s);
 }
 
-static inline void pn_fill(double *o, double v, pn_ssize_t n) { pn_simd->fill(o, v, n); }
+/* o[0:n] = a[0:n] (o == a or no overlap) */
+static inline void pn_copy(double *o, const double *a, pn_ssize_t n)
+{
+    PN_THREADED(pn_run_copy, PN_GRAIN_MEMORY, pn_copy_k(o, a, n), .o = o, .a = a);
+}
+
+static inline void pn_fill(double *o, double v, pn_ssize_t n)
+{
+    PN_THREADED(pn_run_fill, PN_GRAIN_MEMORY, pn_simd->fill(o, v, n),
+                .f.fill = pn_simd->fill, .o = o, .s = v);
+}
 static inline double pn_sum(const double *a, pn_ssize_t n) { return pn_simd->sum(a, n); }
 static inline double pn_dot(const double *a, const double *b, pn_ssize_t n)
 {

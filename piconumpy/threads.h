@@ -1,0 +1,275 @@
+/* threads.h -- one large element-wise loop split across the CPU's cores.
+ *
+ * numpy runs every ufunc on one core; on arrays of 10^5+ elements the
+ * transcendental functions are compute bound and + - * / copy are bound by
+ * one core's cache bandwidth, so a second core nearly doubles them.  Only
+ * ELEMENT-WISE loops are split (every element is computed by the same code
+ * whichever thread runs it: results are bit-identical to one thread);
+ * reductions (sum, dot, min, max) stay on one thread, where their fixed
+ * summation order lives.
+ *
+ * The pool: PICONUMPY_NUM_THREADS (default: the CPUs this process may run
+ * on, at most PN_DEFAULT_MAX_THREADS) minus one worker threads, started on
+ * the first large loop.  The caller cuts [0, n) into chunks, publishes the
+ * job and works on chunks itself; workers claim chunks with a
+ * compare-and-swap on a ticket that carries the job's generation, so a late
+ * worker can never run a chunk of the wrong job.  A worker spins briefly
+ * after each job (back-to-back array operations then start in well under a
+ * microsecond) and then sleeps on a futex.  Nothing here touches Python:
+ * the caller holds the GIL throughout, workers only run kernel code.
+ * Linux only (futex), and not in strict ISO C builds (-std=c99: no POSIX
+ * declarations); elsewhere everything runs on the calling thread.
+ * After fork() the child has no workers: they are restarted on demand.
+ */
+#ifndef PICONUMPY_THREADS_H
+#define PICONUMPY_THREADS_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#define PN_MAX_THREADS 64
+#define PN_DEFAULT_MAX_THREADS 8
+
+/* work on [lo, hi) of the job described by `job` */
+typedef void (*pn_range_fn)(const void *job, pn_ssize_t lo, pn_ssize_t hi);
+
+static int pn_nthreads = 1;   /* threads an array loop may use, caller included */
+
+#if defined(__linux__) && defined(__GNUC__) && !defined(__STRICT_ANSI__)
+#define PN_HAVE_THREADS 1
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>   /* sched_yield */
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* spin iterations (each one `pause`, ~10-40 ns) before a worker sleeps */
+#define PN_SPIN 20000
+#define PN_TICKET_CLOSED 0xffffffffu
+
+static struct {
+    uint32_t gen;          /* futex word: bumped for every job */
+    uint64_t ticket;       /* gen << 32 | next unclaimed chunk */
+    int sleepers;          /* workers in futex_wait */
+    int started;           /* workers running in this process */
+    int busy;              /* a job is in progress (never nested) */
+    pn_ssize_t done;       /* chunks finished */
+    /* the job: written only while no chunk of another job can be claimed */
+    pn_range_fn fn;
+    const void *job;
+    pn_ssize_t n, chunk;
+    uint32_t nchunks;
+} pn_pool;
+
+#define PN_LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define PN_RELAXED(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define PN_SET(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+static inline void pn_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Claim and run chunks of job generation g until none is left. */
+static void pn_pool_work(uint32_t g)
+{
+    pn_range_fn fn = PN_RELAXED(pn_pool.fn);
+    const void *job = PN_RELAXED(pn_pool.job);
+    pn_ssize_t n = PN_RELAXED(pn_pool.n), chunk = PN_RELAXED(pn_pool.chunk);
+    uint32_t nchunks = PN_RELAXED(pn_pool.nchunks);
+    /* the fields above belong to job g if the ticket still says g below:
+     * the caller closes the ticket before it writes the next job */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    for (;;) {
+        uint64_t t = PN_LOAD(pn_pool.ticket);
+        uint32_t c = (uint32_t)t;
+        if ((uint32_t)(t >> 32) != g || c >= nchunks)
+            return;
+        if (!__atomic_compare_exchange_n(&pn_pool.ticket, &t, t + 1, 0,
+                                         __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+            continue;
+        pn_ssize_t lo = (pn_ssize_t)c * chunk;
+        fn(job, lo, lo + chunk < n ? lo + chunk : n);
+        __atomic_fetch_add(&pn_pool.done, 1, __ATOMIC_RELEASE);
+    }
+}
+
+static void *pn_worker_main(void *unused)
+{
+    (void)unused;
+    uint32_t seen = PN_LOAD(pn_pool.gen);
+    for (;;) {
+        uint32_t g;
+        int spins = 0;
+        while ((g = PN_LOAD(pn_pool.gen)) == seen) {
+            if (++spins < PN_SPIN) {
+                pn_cpu_relax();
+                continue;
+            }
+            __atomic_fetch_add(&pn_pool.sleepers, 1, __ATOMIC_SEQ_CST);
+            /* returns at once if gen is no longer `seen` */
+            syscall(SYS_futex, &pn_pool.gen, FUTEX_WAIT_PRIVATE, seen, NULL,
+                    NULL, 0);
+            __atomic_fetch_sub(&pn_pool.sleepers, 1, __ATOMIC_SEQ_CST);
+            spins = 0;
+        }
+        seen = g;
+        pn_pool_work(g);
+    }
+    return NULL;
+}
+
+/* In a fork()ed child the workers are gone: start again when needed. */
+static void pn_pool_after_fork(void)
+{
+    pn_pool.started = 0;
+    pn_pool.busy = 0;
+    pn_pool.sleepers = 0;
+}
+
+/* Start workers up to want - 1; returns the threads usable (>= 1). */
+static int pn_pool_start(int want)
+{
+    static int atfork_done = 0;
+    if (!atfork_done) {
+        if (pthread_atfork(NULL, NULL, pn_pool_after_fork) != 0)
+            return 1;
+        atfork_done = 1;
+    }
+    if (pn_pool.started >= want - 1)
+        return want;
+    /* workers take no signals: Python handles them on its main thread */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* fused evaluation keeps ~140 KB of scratch rows on the stack */
+    pthread_attr_setstacksize(&attr, 2 * 1024 * 1024);
+    while (pn_pool.started < want - 1) {
+        pthread_t tid;
+        if (pthread_create(&tid, &attr, pn_worker_main, NULL) != 0)
+            break;
+        pn_pool.started++;
+    }
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return pn_pool.started + 1;
+}
+
+/* fn(job, lo, hi) over [0, n) in chunks of at least `grain` items, a
+ * multiple of `align` (64 elements keep every SIMD loop's alignment at the
+ * chunk edges), on up to pn_nthreads threads.  Below 2 * grain: one plain
+ * call. */
+static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
+                            pn_ssize_t grain, pn_ssize_t align)
+{
+    int nt = pn_nthreads;
+    if (nt <= 1 || n < 2 * grain || pn_pool.busy) {
+        fn(job, 0, n);
+        return;
+    }
+    nt = pn_pool_start(nt);
+    pn_ssize_t nchunks = n / grain < nt ? n / grain : nt;
+    if (nt <= 1 || nchunks <= 1) {
+        fn(job, 0, n);
+        return;
+    }
+    pn_pool.busy = 1;
+    pn_ssize_t chunk = (n + nchunks - 1) / nchunks;
+    chunk = (chunk + align - 1) / align * align;
+    nchunks = (n + chunk - 1) / chunk;
+    uint32_t g = pn_pool.gen + 1;
+    /* close the ticket first: no worker can claim a chunk with the old
+     * job's fields from here on */
+    __atomic_store_n(&pn_pool.ticket, (uint64_t)g << 32 | PN_TICKET_CLOSED,
+                     __ATOMIC_SEQ_CST);
+    PN_SET(pn_pool.fn, fn);
+    PN_SET(pn_pool.job, job);
+    PN_SET(pn_pool.n, n);
+    PN_SET(pn_pool.chunk, chunk);
+    PN_SET(pn_pool.nchunks, (uint32_t)nchunks);
+    __atomic_store_n(&pn_pool.done, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&pn_pool.ticket, (uint64_t)g << 32, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&pn_pool.gen, g, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&pn_pool.sleepers, __ATOMIC_SEQ_CST) > 0)
+        syscall(SYS_futex, &pn_pool.gen, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL,
+                NULL, 0);
+    pn_pool_work(g);
+    /* the last chunks may still run on workers */
+    for (long spins = 0; PN_LOAD(pn_pool.done) < nchunks; spins++) {
+        if (spins < PN_SPIN)
+            pn_cpu_relax();
+        else
+            sched_yield();
+    }
+    pn_pool.busy = 0;
+}
+
+/* CPUs this process may run on (its affinity mask), at least 1.  The raw
+ * system call: CPU_COUNT needs _GNU_SOURCE before the first system header,
+ * which the HPy universal build does not define. */
+static int pn_cpus_available(void)
+{
+    unsigned long mask[64];   /* 4096 CPUs */
+    long bytes = syscall(SYS_sched_getaffinity, 0, sizeof mask, mask);
+    int n = 0;
+    for (long i = 0; bytes > 0 && i < bytes / (long)sizeof mask[0]; i++)
+        n += __builtin_popcountl(mask[i]);
+    if (n > 0)
+        return n;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
+}
+
+#else /* no threads: every loop runs on the caller */
+static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
+                            pn_ssize_t grain, pn_ssize_t align)
+{
+    (void)grain;
+    (void)align;
+    fn(job, 0, n);
+}
+static int pn_cpus_available(void) { return 1; }
+#endif
+
+/* Thread count for the next loops: 1..PN_MAX_THREADS (callers check). */
+static void pn_set_num_threads(int n)
+{
+#ifdef PN_HAVE_THREADS
+    pn_nthreads = n;
+#else
+    (void)n;
+    pn_nthreads = 1;
+#endif
+}
+
+#define PN_THREADS_ENV_ERROR \
+    "PICONUMPY_NUM_THREADS must be an integer from 1 to 64"
+
+/* Read PICONUMPY_NUM_THREADS; -1 when it is not a valid count. */
+static int pn_threads_init(void)
+{
+    const char *want = getenv("PICONUMPY_NUM_THREADS");
+    int n;
+    if (want == NULL || *want == '\0') {
+        n = pn_cpus_available();
+        if (n > PN_DEFAULT_MAX_THREADS)
+            n = PN_DEFAULT_MAX_THREADS;
+    }
+    else {
+        char *end;
+        long v = strtol(want, &end, 10);
+        if (*end != '\0' || v < 1 || v > PN_MAX_THREADS)
+            return -1;
+        n = (int)v;
+    }
+    pn_set_num_threads(n);
+    return 0;
+}
+
+#endif /* PICONUMPY_THREADS_H */
