@@ -1414,6 +1414,10 @@ static PyObject *mod_fused_info(PyObject *mod, PyObject *unused)
  * n (1..64); n == 0 only asks.  Returns the count before the call. */
 static PyObject *mod_num_threads(PyObject *mod, PyObject *arg)
 {
+    if (!PyLong_Check(arg)) {   /* (PyPy's cpyext would truncate a float) */
+        PyErr_SetString(PyExc_TypeError, "number of threads must be an integer");
+        return NULL;
+    }
     long n = PyLong_AsLong(arg);
     if (n == -1 && PyErr_Occurred())
         return NULL;
@@ -1425,6 +1429,15 @@ static PyObject *mod_num_threads(PyObject *mod, PyObject *arg)
     if (n > 0)
         pn_set_num_threads((int)n);
     return PyLong_FromLong(before);
+}
+
+/* _thread_stats(): (worker threads running, loops split so far) */
+static PyObject *mod_thread_stats(PyObject *mod, PyObject *unused)
+{
+    int workers;
+    unsigned long jobs;
+    pn_thread_stats(&workers, &jobs);
+    return Py_BuildValue("(ik)", workers, jobs);
 }
 
 #define FASTCALL(f) (PyCFunction)(void (*)(void))(f), METH_FASTCALL
@@ -1456,6 +1469,7 @@ static PyMethodDef module_methods[] = {
     {"_setup", FASTCALL(mod_setup), NULL},
     {"_simd_level", mod_simd_level, METH_NOARGS, NULL},
     {"_num_threads", mod_num_threads, METH_O, NULL},
+    {"_thread_stats", mod_thread_stats, METH_NOARGS, NULL},
     {"_fused_info", mod_fused_info, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

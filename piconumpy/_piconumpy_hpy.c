@@ -1864,6 +1864,11 @@ static HPy mod_simd_level_impl(HPyContext *ctx, HPy mod)
 PN_METH(mod_num_threads, "_num_threads", HPyFunc_O)
 static HPy mod_num_threads_impl(HPyContext *ctx, HPy mod, HPy arg)
 {
+    /* (PyPy's HPy 0.0.4 would truncate a float) */
+    if (!HPy_TypeCheck(ctx, arg, ctx->h_LongType)) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "number of threads must be an integer");
+        return HPy_NULL;
+    }
     long n = HPyLong_AsLong(ctx, arg);
     if (n == -1 && HPyErr_Occurred(ctx))
         return HPy_NULL;
@@ -1877,6 +1882,24 @@ static HPy mod_num_threads_impl(HPyContext *ctx, HPy mod, HPy arg)
     return HPyLong_FromLong(ctx, before);
 }
 
+/* _thread_stats(): (worker threads running, loops split so far) */
+PN_METH(mod_thread_stats, "_thread_stats", HPyFunc_NOARGS)
+static HPy mod_thread_stats_impl(HPyContext *ctx, HPy mod)
+{
+    int workers;
+    unsigned long jobs;
+    pn_thread_stats(&workers, &jobs);
+    HPy items[2] = {HPyLong_FromLong(ctx, workers),
+                    HPyLong_FromUnsignedLong(ctx, jobs)};
+    HPy res = HPy_NULL;
+    if (!HPy_IsNull(items[0]) && !HPy_IsNull(items[1]))
+        res = HPyTuple_FromArray(ctx, items, 2);
+    for (int i = 0; i < 2; i++)
+        if (!HPy_IsNull(items[i]))
+            HPy_Close(ctx, items[i]);
+    return res;
+}
+
 PN_DECLARE_MODULE_EXEC(module_exec)
 
 static HPyDef *module_defines[] = {
@@ -1886,7 +1909,8 @@ static HPyDef *module_defines[] = {
     &mod_absolute,
     &mod_unary, &mod_binary, &mod_reduce, &mod_matmul, &mod_solve, &mod_det, &mod_inv,
     &mod_reshape, &mod_transpose,
-    &mod_setup, &mod_simd_level, &mod_num_threads, &mod_fused_info,
+    &mod_setup, &mod_simd_level, &mod_num_threads, &mod_thread_stats,
+    &mod_fused_info,
     PN_MODULE_EXEC_DEF
     NULL,
 };

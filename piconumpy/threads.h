@@ -54,6 +54,7 @@ static struct {
     int sleepers;          /* workers in futex_wait */
     int started;           /* workers running in this process */
     int busy;              /* a job is in progress (never nested) */
+    unsigned long jobs;    /* loops split so far (for tests) */
     pn_ssize_t done;       /* chunks finished */
     /* the job: written only while no chunk of another job can be claimed */
     pn_range_fn fn;
@@ -169,17 +170,21 @@ static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
                             pn_ssize_t grain, pn_ssize_t align)
 {
     int nt = pn_nthreads;
-    if (nt <= 1 || n < 2 * grain || pn_pool.busy) {
+    /* one job at a time (callers hold the GIL, but a second interpreter
+     * thread without it must not interleave): else on this thread */
+    if (nt <= 1 || n < 2 * grain ||
+        __atomic_exchange_n(&pn_pool.busy, 1, __ATOMIC_ACQUIRE)) {
         fn(job, 0, n);
         return;
     }
     nt = pn_pool_start(nt);
     pn_ssize_t nchunks = n / grain < nt ? n / grain : nt;
     if (nt <= 1 || nchunks <= 1) {
+        __atomic_store_n(&pn_pool.busy, 0, __ATOMIC_RELEASE);
         fn(job, 0, n);
         return;
     }
-    pn_pool.busy = 1;
+    pn_pool.jobs++;
     pn_ssize_t chunk = (n + nchunks - 1) / nchunks;
     chunk = (chunk + align - 1) / align * align;
     nchunks = (n + chunk - 1) / chunk;
@@ -207,7 +212,7 @@ static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
         else
             sched_yield();
     }
-    pn_pool.busy = 0;
+    __atomic_store_n(&pn_pool.busy, 0, __ATOMIC_RELEASE);
 }
 
 /* CPUs this process may run on (its affinity mask), at least 1.  The raw
@@ -226,6 +231,13 @@ static int pn_cpus_available(void)
     return online > 0 ? (int)online : 1;
 }
 
+/* for tests: worker threads running, loops split so far */
+static void pn_thread_stats(int *workers, unsigned long *jobs)
+{
+    *workers = pn_pool.started;
+    *jobs = pn_pool.jobs;
+}
+
 #else /* no threads: every loop runs on the caller */
 static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
                             pn_ssize_t grain, pn_ssize_t align)
@@ -235,6 +247,11 @@ static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
     fn(job, 0, n);
 }
 static int pn_cpus_available(void) { return 1; }
+static void pn_thread_stats(int *workers, unsigned long *jobs)
+{
+    *workers = 0;
+    *jobs = 0;
+}
 #endif
 
 /* Thread count for the next loops: 1..PN_MAX_THREADS (callers check). */
