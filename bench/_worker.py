@@ -3,8 +3,9 @@
 Started by bench/run_bench.py
 (`python bench/_worker.py --cref PATH [--laplace-ref PATH] [--quick]`), and
 once per piconumpy SIMD level for the large-array section alone
-(`python bench/_worker.py --large --simd LEVEL --large-ref NAME=PATH ...`:
-the level is chosen when piconumpy is imported, hence one process each).
+(`python bench/_worker.py --large --simd LEVEL --threads K --large-ref NAME=PATH ...`:
+the level and thread count are read when piconumpy is imported, hence one
+process each).
 Progress goes to stderr; the result is the stdout line starting with MARK.
 Any exception (a variant raising, results disagreeing with C) ends the
 process with a traceback and a non-zero status: the driver then fails too.
@@ -216,7 +217,20 @@ def laplace_check(name, g, grid, ref, full):
     return diff
 
 
-def bench_laplace(spaces, lref, cfg, min_rounds, max_rounds):
+def with_threads(solve, k):
+    """solve() with piconumpy's loops on k threads (then 1 again)."""
+    pn = board.import_piconumpy()
+
+    def run():
+        pn.set_num_threads(k)
+        try:
+            return solve()
+        finally:
+            pn.set_num_threads(1)
+    return run
+
+
+def bench_laplace(spaces, lref, cfg, min_rounds, max_rounds, threads=1):
     grids, refs, unsupported, skipped = {}, {}, {}, {}
     items, solvers, inner, diffs = [], {}, {}, {}
     for nx, ny, iterations in cfg["grids"]:
@@ -227,6 +241,11 @@ def bench_laplace(spaces, lref, cfg, min_rounds, max_rounds):
             skipped[g] = ["loops", "loops_flat"]
         found, unsup = laplace.variants(spaces, nx, ny, iterations, loops)
         unsupported.update(unsup)
+        default = getattr(board.import_piconumpy(), "backend", None)
+        if threads > 1:
+            found += [("%s×%d" % (name, threads),
+                       with_threads(laplace.make_solver(ns, nx, ny, iterations), threads))
+                      for name, ns in spaces if name == default and name not in unsup]
         refs[g] = ref = laplace.run_c(lref, nx, ny, iterations, cfg["c_seconds"])
         items.append((g, "C"))
         diffs[g] = {}
@@ -323,6 +342,10 @@ def main():
     parser.add_argument("--large-ref", action="append", default=[],
                         metavar="NAME=PATH", help="--large: a C reference binary "
                         "(compiled bench/large_ref.c), e.g. baseline=bench/build/...")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="--large: threads of piconumpy's loops "
+                        "(PICONUMPY_NUM_THREADS) and of the OpenMP C reference "
+                        "(OMP_NUM_THREADS); default 1")
     parser.add_argument("--seconds", type=float,
                         help="--large: time budget of the rounds (all sizes)")
     parser.add_argument("--no-purepy", action="store_true",
@@ -341,6 +364,12 @@ def main():
 
     t0 = time.perf_counter()
     spaces, info = board.array_namespaces()
+    # one thread everywhere (the C references are single-threaded), except
+    # the Laplace variant `backend×k` (piconumpy's default k threads)
+    pn = board.import_piconumpy()
+    threads = getattr(pn, "get_num_threads", lambda: 1)()
+    if threads > 1:
+        pn.set_num_threads(1)
     if info["numpy"] is None:
         log("numpy not importable: its columns will be n/a")
     log("array namespaces: %s" % ", ".join(name for name, _ in spaces))
@@ -356,7 +385,8 @@ def main():
         lmin, lmax = lcfg["min_rounds"], lcfg["max_rounds"]
         if args.rounds:
             lmin = lmax = args.rounds
-        laplace_res = bench_laplace(spaces, args.laplace_ref, lcfg, lmin, lmax)
+        laplace_res = bench_laplace(spaces, args.laplace_ref, lcfg, lmin, lmax,
+                                    threads)
     out = {
         "implementation": platform.python_implementation(),
         "version": sys.version.replace("\n", " "),
@@ -379,6 +409,7 @@ def main_large(args):
         os.environ["PICONUMPY_SIMD"] = args.simd
     else:
         os.environ.pop("PICONUMPY_SIMD", None)
+    os.environ["PICONUMPY_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(args.threads)
     crefs = dict(item.split("=", 1) for item in args.large_ref)
     out = large_arrays.measure(
         level=args.simd, crefs=crefs, with_purepy=not args.no_purepy,

@@ -9,8 +9,11 @@
  *           is bound by the latency of one addition per element, 8 of them
  *           is what any SIMD kernel (or numpy's pairwise sum) does
  * Outputs go to a preallocated, already touched array (no page faults).
- * bench/run_bench.py builds it twice with gcc -O3: -march=x86-64 (SSE2,
- * the baseline every x86-64 CPU runs) and -march=x86-64 -mavx2.
+ * bench/run_bench.py builds it with gcc -O3 once per SIMD level:
+ * -march=x86-64 (SSE2, the baseline every x86-64 CPU runs), -mavx2,
+ * -mavx512f; and once more per level with -fopenmp, the reference of
+ * piconumpy's multi-threaded loops: each kernel cut into equal slices, one
+ * per OpenMP thread (OMP_NUM_THREADS), a slice being the same loop.
  *
  * Usage: large_ref n [min_seconds [sample_seconds]]   (defaults 0.2, 0.002)
  * A sample is k back-to-back calls of one kernel, k chosen (per kernel) so
@@ -35,25 +38,37 @@ volatile double sink;
 
 #define BARRIER() __asm__ __volatile__("" ::: "memory")
 
-static void k_copy(size_t n) { memcpy(arr_o, arr_a, n * sizeof(double)); }
+/* PARALLEL(n, f): f(lo, hi) over [0, n), one equal slice per thread */
+#ifdef _OPENMP
+#include <omp.h>
+#define PARALLEL(n, f)                                                       \
+    _Pragma("omp parallel")                                                  \
+    {                                                                        \
+        size_t t_ = (size_t)omp_get_thread_num(), nt_ = (size_t)omp_get_num_threads(); \
+        f((n) * t_ / nt_, (n) * (t_ + 1) / nt_);                             \
+    }
+#else
+#define PARALLEL(n, f) f(0, n);
+#endif
 
-static void k_add(size_t n)
+static void copy_range(size_t lo, size_t hi)
+{
+    memcpy(arr_o + lo, arr_a + lo, (hi - lo) * sizeof(double));
+}
+static void add_range(size_t lo, size_t hi)
 {
     const double *restrict a = arr_a, *restrict b = arr_b;
     double *restrict o = arr_o;
-    for (size_t i = 0; i < n; i++) o[i] = a[i] + b[i];
+    for (size_t i = lo; i < hi; i++) o[i] = a[i] + b[i];
 }
-
-static void k_mul(size_t n)
+static void mul_range(size_t lo, size_t hi)
 {
     const double *restrict a = arr_a;
     double *restrict o = arr_o;
-    for (size_t i = 0; i < n; i++) o[i] = a[i] * 2.5;
+    for (size_t i = lo; i < hi; i++) o[i] = a[i] * 2.5;
 }
-
-static double sum8(size_t n)
+static double sum8(const double *restrict a, size_t n)
 {
-    const double *restrict a = arr_a;
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -63,8 +78,29 @@ static double sum8(size_t n)
     for (; i < n; i++) s += a[i];
     return s;
 }
-
-static void k_sum(size_t n) { sink = sum8(n); }
+static double partial[256];   /* per-thread sums (slices of one call) */
+static void sum_range(size_t lo, size_t hi)
+{
+#ifdef _OPENMP
+    partial[omp_get_thread_num() & 255] = sum8(arr_a + lo, hi - lo);
+#else
+    partial[0] = sum8(arr_a + lo, hi - lo);
+#endif
+}
+static void k_copy(size_t n) { PARALLEL(n, copy_range) }
+static void k_add(size_t n) { PARALLEL(n, add_range) }
+static void k_mul(size_t n) { PARALLEL(n, mul_range) }
+static void k_sum(size_t n)
+{
+    int nt = 1;
+#ifdef _OPENMP
+    nt = omp_get_max_threads();
+#endif
+    PARALLEL(n, sum_range)
+    double s = 0.0;
+    for (int t = 0; t < nt && t < 256; t++) s += partial[t];
+    sink = s;
+}
 
 static double now(void)
 {
@@ -145,7 +181,7 @@ int main(int argc, char **argv)
         }
         count++;
     }
-    double s = sum8(n);
+    double s = sum8(arr_a, n);
     k_mul(n);
     printf("{\"n\": %zu, \"samples\": %zu", n, count);
     for (int j = 0; j < NK; j++) {

@@ -38,6 +38,8 @@ LAPLACE_BINARY = os.path.join(BUILD, "laplace_ref")
 LARGE_SOURCE = os.path.join(HERE, "large_ref.c")
 LARGE_BINARIES = {c: os.path.join(BUILD, "large_ref_" + c)
                   for c in ("baseline", "avx2", "avx512")}
+# the same with -fopenmp: the reference of piconumpy's multi-threaded loops
+LARGE_BINARIES_MT = {c: p + "_mt" for c, p in LARGE_BINARIES.items()}
 IS_X86_64 = platform.machine().lower() in ("x86_64", "amd64")
 # the instruction sets of the builds, one per SIMD level; elsewhere than
 # x86-64, one plain -O3 build stands for "baseline"
@@ -170,8 +172,11 @@ def probe_simd(label, exe, level):
 
 def run_large(label, exe, args, flags):
     """The large-array workers of one interpreter: one per SIMD level that
-    piconumpy really runs here (a request it lowers is n/a, with why)."""
-    if not probe_simd(label, exe, None)["has_simd_level"]:
+    piconumpy really runs here (a request it lowers is n/a, with why), on
+    one thread; then the best level again with the threads piconumpy uses
+    by default, against the OpenMP build of the C reference."""
+    default = probe_simd(label, exe, None)
+    if not default["has_simd_level"]:
         plan = [(LARGE_DEFAULT, None)]
     else:
         plan = []
@@ -184,27 +189,34 @@ def run_large(label, exe, args, flags):
             else:
                 plan.append((level, "n/a (not built: runs %s)" % got))
     to_run = [level for level, why in plan if why is None]
+    threads = default.get("num_threads", 1)
     crefs = []
     for name, path in LARGE_BINARIES.items():
         if name in LARGE_FLAGS and cpu_supports(name, flags):
             crefs += ["--large-ref", "%s=%s" % (name, path)]
+    runs = [(level, why, 1, crefs) for level, why in plan]
+    if threads > 1 and to_run and to_run[-1] in LARGE_BINARIES_MT:
+        best = to_run[-1]
+        runs.append((best, None, threads,
+                     ["--large-ref", "%s=%s" % (best, LARGE_BINARIES_MT[best])]))
     levels = []
-    for level, why in plan:
+    for level, why, k, refs in runs:
+        name = level if k == 1 else "%s×%d" % (level, k)
         if why:
-            print("== %s large arrays, %s: %s" % (label, level, why), file=sys.stderr)
-            levels.append({"level": level, "reason": why, "result": None})
+            print("== %s large arrays, %s: %s" % (label, name, why), file=sys.stderr)
+            levels.append({"level": name, "reason": why, "result": None, "threads": k})
             continue
-        extra = ["--large"] + crefs
+        extra = ["--large", "--threads", str(k)] + refs
         if level != LARGE_DEFAULT:
             extra += ["--simd", level]
         if not args.quick:
             extra += ["--seconds", "%g" % (LARGE_SECONDS / len(to_run))]
-        if level != to_run[0]:
+        if level != to_run[0] or k > 1:
             extra.append("--no-purepy")   # no SIMD in pure Python: measured once
         env = dict(os.environ)
         env.pop("PICONUMPY_SIMD", None)
-        res = run_worker("%s large arrays, %s" % (label, level), exe, args, extra, env)
-        levels.append({"level": level, "reason": None, "result": res})
+        res = run_worker("%s large arrays, %s" % (label, name), exe, args, extra, env)
+        levels.append({"level": name, "reason": None, "result": res, "threads": k})
     return {"levels": levels}
 
 
@@ -382,7 +394,10 @@ def laplace_table(results):
         "Time of one iteration divided by the C time (same grid, same round); "
         "median of the per-round ratios (lower is better). `loops`: pure Python "
         "on lists of rows; `loops_flat`: pure Python on one flat list, the C "
-        "program's loop nest. Iterations per solve and rounds: %s." % iterations,
+        "program's loop nest. `backend×k`: the interpreter's default backend "
+        "with its loops on k threads (piconumpy's default here; all other rows "
+        "and the C program use one thread). Iterations per solve and rounds: "
+        "%s." % iterations,
         "",
         md_table(header, rows),
         "",
@@ -566,7 +581,11 @@ def large_table(results, detail=True):
         "default levels, `-march=x86-64 -mavx2` for avx2, `-march=x86-64 -mavx512f` for avx512. "
         "**÷numpy** = numpy time / variant time (speed-up over numpy). "
         "`backend·level`: piconumpy backend at that SIMD level "
-        "(`PICONUMPY_SIMD`, one worker process per level). The C reference "
+        "(`PICONUMPY_SIMD`, one worker process per level), on one thread "
+        "(`PICONUMPY_NUM_THREADS=1`); `backend·level×k`: the best level with "
+        "k threads (piconumpy's default here), whose ÷C is against the same "
+        "C build with `-fopenmp` on k threads (each kernel cut into k equal "
+        "slices). The C reference "
         "writes into a preallocated output: the new-output forms (`a + b`...) "
         "also pay for allocating theirs, and read its last element, which makes "
         "piconumpy compute a deferred value (piconumpy/fused.h).",
@@ -645,8 +664,11 @@ def large_targets_table(results, sizes):
     rows = []
     for key, label in INTERPRETERS:
         # the targets are for the level piconumpy picks on this CPU (the
-        # best one that ran); the lower levels are in the tables above
-        for lv in large_runs(results, key)[-1:]:
+        # best one that ran), on one thread and on the default threads; the
+        # lower levels are in the tables above
+        runs = large_runs(results, key)
+        single = [lv for lv in runs if lv.get("threads", 1) == 1][-1:]
+        for lv in single + [lv for lv in runs if lv.get("threads", 1) > 1]:
             res = lv["result"]
             backend = res["default_backend"]
             for name, ops, figure, goal in LARGE_TARGETS:
@@ -677,9 +699,11 @@ def large_targets_table(results, sizes):
         "",
         "The interpreter's default piconumpy backend at the best SIMD level "
         "this CPU has (the one piconumpy chooses; lower levels: tables "
-        "above); per size, the worst op of the group (in brackets) — its "
-        "median per-round ratio: throughput ÷ C, or speed-up over numpy "
-        "(n/a: not measured).",
+        "above), on one thread, then (`level×k`) with the k threads "
+        "piconumpy uses by default, where ÷C is against the C loops split "
+        "over k OpenMP threads (numpy is single-threaded); per size, the "
+        "worst op of the group (in brackets) — its median per-round ratio: "
+        "throughput ÷ C, or speed-up over numpy (n/a: not measured).",
         "",
         md_table(["target"] + [fmt_n(n) for n in sizes] + ["goal", "status"], rows,
                  ["---"] + ["---:"] * len(sizes) + ["---", "---"]),
@@ -851,6 +875,7 @@ def main():
         build_c_reference(LAPLACE_SOURCE, LAPLACE_BINARY)
         for name, extra in LARGE_FLAGS.items():
             build_c_reference(LARGE_SOURCE, LARGE_BINARIES[name], extra)
+            build_c_reference(LARGE_SOURCE, LARGE_BINARIES_MT[name], extra + ["-fopenmp"])
         results = {}
         for key, label in INTERPRETERS:
             exe = args.python if key == "cpython" else args.pypy

@@ -13,7 +13,7 @@
  * the first large loop.  The caller cuts [0, n) into chunks, publishes the
  * job and works on chunks itself; workers claim chunks with a
  * compare-and-swap on a ticket that carries the job's generation, so a late
- * worker can never run a chunk of the wrong job.  A worker spins briefly
+ * worker can never run a chunk of the wrong job.  A worker spins ~50 µs
  * after each job (back-to-back array operations then start in well under a
  * microsecond) and then sleeps on a futex.  Nothing here touches Python:
  * the caller holds the GIL throughout, workers only run kernel code.
@@ -42,10 +42,15 @@ static int pn_nthreads = 1;   /* threads an array loop may use, caller included 
 #include <sched.h>   /* sched_yield */
 #include <signal.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
-/* spin iterations (each one `pause`, ~10-40 ns) before a worker sleeps */
-#define PN_SPIN 20000
+/* a worker spins this long after a job before it sleeps on the futex
+ * (yielding now and then: with several pools in one process -- each
+ * piconumpy backend module has its own -- or other busy threads, a spinning
+ * worker must not keep a core from the thread that has work) */
+#define PN_SPIN_NS 50000
+#define PN_SPIN_CHECK 256   /* pause instructions between clock reads */
 #define PN_TICKET_CLOSED 0xffffffffu
 
 static struct {
@@ -72,6 +77,13 @@ static inline void pn_cpu_relax(void)
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
+}
+
+static inline uint64_t pn_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /* Claim and run chunks of job generation g until none is left. */
@@ -104,10 +116,13 @@ static void *pn_worker_main(void *unused)
     uint32_t seen = PN_LOAD(pn_pool.gen);
     for (;;) {
         uint32_t g;
-        int spins = 0;
-        while ((g = PN_LOAD(pn_pool.gen)) == seen) {
-            if (++spins < PN_SPIN) {
-                pn_cpu_relax();
+        uint64_t start = pn_now_ns();
+        for (unsigned i = 1; (g = PN_LOAD(pn_pool.gen)) == seen; i++) {
+            pn_cpu_relax();
+            if (i % PN_SPIN_CHECK != 0)
+                continue;
+            if (pn_now_ns() - start < PN_SPIN_NS) {
+                sched_yield();
                 continue;
             }
             __atomic_fetch_add(&pn_pool.sleepers, 1, __ATOMIC_SEQ_CST);
@@ -115,7 +130,7 @@ static void *pn_worker_main(void *unused)
             syscall(SYS_futex, &pn_pool.gen, FUTEX_WAIT_PRIVATE, seen, NULL,
                     NULL, 0);
             __atomic_fetch_sub(&pn_pool.sleepers, 1, __ATOMIC_SEQ_CST);
-            spins = 0;
+            start = pn_now_ns();
         }
         seen = g;
         pn_pool_work(g);
@@ -206,11 +221,10 @@ static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
                 NULL, 0);
     pn_pool_work(g);
     /* the last chunks may still run on workers */
-    for (long spins = 0; PN_LOAD(pn_pool.done) < nchunks; spins++) {
-        if (spins < PN_SPIN)
-            pn_cpu_relax();
-        else
-            sched_yield();
+    for (unsigned i = 1; PN_LOAD(pn_pool.done) < nchunks; i++) {
+        pn_cpu_relax();
+        if (i % PN_SPIN_CHECK == 0)
+            sched_yield();   /* a worker preempted on this core gets it */
     }
     __atomic_store_n(&pn_pool.busy, 0, __ATOMIC_RELEASE);
 }
