@@ -1422,7 +1422,7 @@ static PyObject *mod_num_threads(PyObject *mod, PyObject *arg)
     if (n == -1 && PyErr_Occurred())
         return NULL;
     if (n < 0 || n > PN_MAX_THREADS) {
-        PyErr_SetString(PyExc_ValueError, PN_THREADS_ENV_ERROR);
+        PyErr_SetString(PyExc_ValueError, PN_THREADS_RANGE_ERROR);
         return NULL;
     }
     int before = pn_nthreads;

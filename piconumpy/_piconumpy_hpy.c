@@ -1873,7 +1873,7 @@ static HPy mod_num_threads_impl(HPyContext *ctx, HPy mod, HPy arg)
     if (n == -1 && HPyErr_Occurred(ctx))
         return HPy_NULL;
     if (n < 0 || n > PN_MAX_THREADS) {
-        HPyErr_SetString(ctx, ctx->h_ValueError, PN_THREADS_ENV_ERROR);
+        HPyErr_SetString(ctx, ctx->h_ValueError, PN_THREADS_RANGE_ERROR);
         return HPy_NULL;
     }
     int before = pn_nthreads;

@@ -258,16 +258,15 @@ typedef struct {
     pn_ssize_t blk, nblk;   /* block length, blocks per row */
 } pn_fuse_job;
 
-/* Units [u0, u1) of job jv (threads.h's pn_range_fn: runs on any thread;
- * the scratch rows are this call's own). */
-static void pn_fuse_run(const void *jv, pn_ssize_t u0, pn_ssize_t u1)
+typedef double pn_fuse_scratch[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS][PN_FUSE_BLOCK];
+
+/* Units [u0, u1) of job J, with scratch rows of this thread's own. */
+static void pn_fuse_run_in(const pn_fuse_job *J, pn_ssize_t u0, pn_ssize_t u1,
+                           pn_fuse_scratch scratch)
 {
-    const pn_fuse_job *J = jv;
     const pn_fuse_prog *p = &J->p;
     const int nops = J->nops, last = J->last;
     const pn_ssize_t row = J->shape[last], blk = J->blk;
-    double scratch[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS][PN_FUSE_BLOCK]
-        __attribute__((aligned(64)));
     const double *slot[PN_FUSE_LEAVES + PN_FUSE_MAX_OPS];
     pn_ssize_t idx[PN_MAXDIMS];
     char *base[PN_FUSE_NOPS];
@@ -331,6 +330,26 @@ static void pn_fuse_run(const void *jv, pn_ssize_t u0, pn_ssize_t u1)
     }
 }
 
+/* A pool worker's scratch: on its own (2 MB) stack. */
+static __attribute__((noinline)) void
+pn_fuse_run_on_stack(const pn_fuse_job *J, pn_ssize_t u0, pn_ssize_t u1)
+{
+    pn_fuse_scratch scratch __attribute__((aligned(64)));
+    pn_fuse_run_in(J, u0, u1, scratch);
+}
+
+/* threads.h's pn_range_fn.  The calling thread uses a static scratch (132
+ * KB would not fit the stack of every Python thread; the GIL makes it one
+ * caller at a time), the pool's workers their stack. */
+static void pn_fuse_run(const void *jv, pn_ssize_t u0, pn_ssize_t u1)
+{
+    static pn_fuse_scratch scratch __attribute__((aligned(64)));
+    if (pn_on_worker_thread())
+        pn_fuse_run_on_stack(jv, u0, u1);
+    else
+        pn_fuse_run_in(jv, u0, u1, scratch);
+}
+
 /* dst[...] = value of n.  dst and every leaf have n's shape; dst's memory
  * overlaps no leaf (the caller checks, pn_lazy_reads).  Large values are
  * split across threads by rows and blocks (threads.h): each element is
@@ -372,20 +391,31 @@ static void pn_lazy_eval(const pn_lazy *n, pn_core *dst)
     J.nops = nops;
     J.last = j;
     const pn_ssize_t row = shape[j];
-    /* one step on contiguous rows needs no scratch: the whole row in one
-     * kernel call (blocks only keep intermediates in L1; the kernel call
-     * splits a long row across threads itself) */
+    /* one step on contiguous rows needs no scratch: whole rows in one
+     * kernel call each (blocks only keep intermediates in L1), or, with
+     * fewer rows than threads, rows cut into one part per thread */
     int whole = p->nsteps == 1 && J.str[0][j] == PN_ITEM;
     for (int k = 0; k < p->nleaves && whole; k++)
         whole = J.str[k + 1][j] == PN_ITEM;
-    J.blk = whole || row < PN_FUSE_BLOCK ? row : PN_FUSE_BLOCK;
-    J.nblk = (row + J.blk - 1) / J.blk;
-    pn_ssize_t units = J.nblk;
+    pn_ssize_t rows = 1;
     int dst_distinct = J.str[0][j] != 0;   /* no element written twice */
     for (int d = 0; d < j; d++) {
-        units *= shape[d];
-        dst_distinct &= J.str[0][d] != 0;
+        rows *= shape[d];
+        dst_distinct &= J.str[0][d] != 0 || shape[d] == 1;
     }
+    J.blk = row < PN_FUSE_BLOCK ? row : PN_FUSE_BLOCK;
+    if (whole) {
+        pn_ssize_t parts = pn_nthreads;
+#ifdef PN_STREAM_MIN   /* parts that still take streaming stores (simd.h) */
+        if (row >= PN_STREAM_MIN && row / parts < PN_STREAM_MIN)
+            parts = row / PN_STREAM_MIN;
+#endif
+        J.blk = row;
+        if (rows < parts && row >= 2 * PN_GRAIN_MEMORY)
+            J.blk = ((row + parts - 1) / parts + 63) & ~(pn_ssize_t)63;
+    }
+    J.nblk = (row + J.blk - 1) / J.blk;
+    const pn_ssize_t units = rows * J.nblk;
     pn_ssize_t grain = PN_GRAIN_MEMORY / J.blk;
     if (!dst_distinct)
         grain = units;   /* (writes to one element must stay in order) */

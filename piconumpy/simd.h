@@ -425,10 +425,19 @@ static void pn_run_copy(const void *j, pn_ssize_t lo, pn_ssize_t hi)
                     .f.unary = pn_simd->NAME, .o = o, .a = a);               \
     }
 
-PN_DISPATCH_BINARY(add, PN_GRAIN_MEMORY)
-PN_DISPATCH_BINARY(sub, PN_GRAIN_MEMORY)
-PN_DISPATCH_BINARY(mul, PN_GRAIN_MEMORY)
-PN_DISPATCH_BINARY(div, PN_GRAIN_MEMORY)
+/* + - * /: outputs of >= PN_STREAM_MIN elements take non-temporal stores,
+ * which each call decides from its own length: such outputs are cut into
+ * parts of at least PN_STREAM_MIN (at DRAM sizes the stores matter more
+ * than a second core) */
+#ifdef PN_STREAM_MIN
+#define PN_GRAIN_ARITH (n >= PN_STREAM_MIN ? PN_STREAM_MIN : PN_GRAIN_MEMORY)
+#else
+#define PN_GRAIN_ARITH PN_GRAIN_MEMORY
+#endif
+PN_DISPATCH_BINARY(add, PN_GRAIN_ARITH)
+PN_DISPATCH_BINARY(sub, PN_GRAIN_ARITH)
+PN_DISPATCH_BINARY(mul, PN_GRAIN_ARITH)
+PN_DISPATCH_BINARY(div, PN_GRAIN_ARITH)
 PN_DISPATCH_UNARY(neg, PN_GRAIN_MEMORY)
 PN_DISPATCH_UNARY(absolute, PN_GRAIN_MEMORY)
 PN_DISPATCH_UNARY(sqrt, PN_GRAIN_MATH)

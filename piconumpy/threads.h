@@ -58,6 +58,8 @@ static struct {
     uint64_t ticket;       /* gen << 32 | next unclaimed chunk */
     int sleepers;          /* workers in futex_wait */
     int started;           /* workers running in this process */
+    int cap;               /* most workers this process could start (a
+                              failed pthread_create is not retried) */
     int busy;              /* a job is in progress (never nested) */
     unsigned long jobs;    /* loops split so far (for tests) */
     pn_ssize_t done;       /* chunks finished */
@@ -110,9 +112,13 @@ static void pn_pool_work(uint32_t g)
     }
 }
 
-static void *pn_worker_main(void *unused)
+/* set on the pool's threads: they may use more stack than a Python thread */
+static __thread int pn_on_worker;
+
+static void *pn_worker_main(void *arg)
 {
-    (void)unused;
+    const int id = (int)(intptr_t)arg;   /* 0, 1, ... */
+    pn_on_worker = 1;
     uint32_t seen = PN_LOAD(pn_pool.gen);
     for (;;) {
         uint32_t g;
@@ -121,7 +127,9 @@ static void *pn_worker_main(void *unused)
             pn_cpu_relax();
             if (i % PN_SPIN_CHECK != 0)
                 continue;
-            if (pn_now_ns() - start < PN_SPIN_NS) {
+            /* a worker beyond set_num_threads' count sleeps at once */
+            if (id < PN_RELAXED(pn_nthreads) - 1 &&
+                pn_now_ns() - start < PN_SPIN_NS) {
                 sched_yield();
                 continue;
             }
@@ -133,7 +141,8 @@ static void *pn_worker_main(void *unused)
             start = pn_now_ns();
         }
         seen = g;
-        pn_pool_work(g);
+        if (id < PN_RELAXED(pn_nthreads) - 1)
+            pn_pool_work(g);
     }
     return NULL;
 }
@@ -142,6 +151,7 @@ static void *pn_worker_main(void *unused)
 static void pn_pool_after_fork(void)
 {
     pn_pool.started = 0;
+    pn_pool.cap = PN_MAX_THREADS;
     pn_pool.busy = 0;
     pn_pool.sleepers = 0;
 }
@@ -151,10 +161,13 @@ static int pn_pool_start(int want)
 {
     static int atfork_done = 0;
     if (!atfork_done) {
+        pn_pool.cap = PN_MAX_THREADS;
         if (pthread_atfork(NULL, NULL, pn_pool_after_fork) != 0)
-            return 1;
+            pn_pool.cap = 0;   /* no workers then: a child would lack them */
         atfork_done = 1;
     }
+    if (want - 1 > pn_pool.cap)
+        want = pn_pool.cap + 1;
     if (pn_pool.started >= want - 1)
         return want;
     /* workers take no signals: Python handles them on its main thread */
@@ -168,8 +181,11 @@ static int pn_pool_start(int want)
     pthread_attr_setstacksize(&attr, 2 * 1024 * 1024);
     while (pn_pool.started < want - 1) {
         pthread_t tid;
-        if (pthread_create(&tid, &attr, pn_worker_main, NULL) != 0)
+        if (pthread_create(&tid, &attr, pn_worker_main,
+                           (void *)(intptr_t)pn_pool.started) != 0) {
+            pn_pool.cap = pn_pool.started;
             break;
+        }
         pn_pool.started++;
     }
     pthread_attr_destroy(&attr);
@@ -208,6 +224,9 @@ static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
      * job's fields from here on */
     __atomic_store_n(&pn_pool.ticket, (uint64_t)g << 32 | PN_TICKET_CLOSED,
                      __ATOMIC_SEQ_CST);
+    /* ...and visibly so before the fields change (a store-store barrier
+     * on weakly ordered CPUs; pairs with the fence in pn_pool_work) */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     PN_SET(pn_pool.fn, fn);
     PN_SET(pn_pool.job, job);
     PN_SET(pn_pool.n, n);
@@ -245,6 +264,9 @@ static int pn_cpus_available(void)
     return online > 0 ? (int)online : 1;
 }
 
+/* Is this one of the pool's threads? */
+static inline int pn_on_worker_thread(void) { return pn_on_worker; }
+
 /* for tests: worker threads running, loops split so far */
 static void pn_thread_stats(int *workers, unsigned long *jobs)
 {
@@ -261,6 +283,7 @@ static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
     fn(job, 0, n);
 }
 static int pn_cpus_available(void) { return 1; }
+static inline int pn_on_worker_thread(void) { return 0; }
 static void pn_thread_stats(int *workers, unsigned long *jobs)
 {
     *workers = 0;
@@ -272,7 +295,7 @@ static void pn_thread_stats(int *workers, unsigned long *jobs)
 static void pn_set_num_threads(int n)
 {
 #ifdef PN_HAVE_THREADS
-    pn_nthreads = n;
+    __atomic_store_n(&pn_nthreads, n, __ATOMIC_RELAXED);   /* workers read it */
 #else
     (void)n;
     pn_nthreads = 1;
@@ -281,6 +304,8 @@ static void pn_set_num_threads(int n)
 
 #define PN_THREADS_ENV_ERROR \
     "PICONUMPY_NUM_THREADS must be an integer from 1 to 64"
+#define PN_THREADS_RANGE_ERROR \
+    "number of threads must be from 1 to 64 (0: only ask)"
 
 /* Read PICONUMPY_NUM_THREADS; -1 when it is not a valid count. */
 static int pn_threads_init(void)

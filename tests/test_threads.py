@@ -13,7 +13,8 @@ import piconumpy
 
 C_BACKENDS = [name for name in piconumpy.backends() if name != "purepy"]
 N = 70001          # > 2 * the grain of every op, odd: uneven chunks
-N_STREAM = 2 * 1024 * 1024 + 1001   # + - * / take the streaming stores
+# + - * / take streaming stores from 2M elements, in parts of >= 2M
+N_STREAM = 4 * 1024 * 1024 + 1001
 
 
 def bits(arr):
@@ -78,7 +79,7 @@ def test_same_bits_on_any_thread_count(nd, threads, name, op):
     a, b = operands(nd, N)
     piconumpy.set_num_threads(1)
     expected = bits(op(nd, a, b))
-    for k in (2, 3, 7):
+    for k in (2, 3, 7, 2):   # (7 then 2: the extra workers stay idle)
         piconumpy.set_num_threads(k)
         assert bits(op(nd, a, b)) == expected, (name, k)
 
@@ -90,7 +91,48 @@ def test_same_bits_with_streaming_stores(nd, threads, name):
     piconumpy.set_num_threads(1)
     expected = bits(op(nd, a, b))
     piconumpy.set_num_threads(2)
+    jobs = nd._thread_stats()[1]
     assert bits(op(nd, a, b)) == expected
+    assert nd._thread_stats()[1] > jobs   # two parts, each streamed
+
+
+def test_one_merged_step_is_split(nd, threads):
+    """(a + b) * 0.5 is one fused "pair" step over one row: the row is cut
+    into one part per thread."""
+    a, b = operands(nd, N)
+    piconumpy.set_num_threads(1)
+    expected = bits((a + b) * 0.5)
+    piconumpy.set_num_threads(2)
+    jobs = nd._thread_stats()[1]
+    assert bits((a + b) * 0.5) == expected
+    assert nd._thread_stats()[1] > jobs
+
+
+def test_small_python_thread_stack(nd, threads):
+    """The calling thread's fused evaluation needs no large stack (its
+    scratch rows are static; the pool's workers have 2 MB stacks)."""
+    import threading
+    u = nd.reshape(nd.sin(nd.arange(301 * 299)), (301, 299))
+    piconumpy.set_num_threads(1)
+    expected = nd.zeros((301, 299))
+    stencil(u, expected)
+    results = []
+
+    def work():
+        for k in (1, 2):
+            piconumpy.set_num_threads(k)
+            v = nd.zeros((301, 299))
+            stencil(u, v)
+            results.append(bits(v) == bits(expected))
+
+    before = threading.stack_size(64 * 1024)
+    try:
+        t = threading.Thread(target=work)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(before)
+    assert results == [True, True]
 
 
 def stencil(u, v):
