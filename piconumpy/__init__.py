@@ -49,8 +49,9 @@ def set_num_threads(n):
     """Let element-wise operations on large arrays (from 8192 elements for
     sqrt sin cos tan exp log **, 16384 for + - * /, copies and fills) use up
     to n threads, 1 to 64, in every loaded C backend.  Results do not depend on
-    n: each element is computed by the same code on whichever thread;
-    reductions (sum, dot, min, max...) always run on one thread.  Returns
+    n: each element is computed by the same code on whichever thread, and
+    long sums are merged in the one-thread association (dot, min, max...
+    run on one thread).  Returns
     the previous count."""
     import operator
     try:

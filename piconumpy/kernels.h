@@ -207,11 +207,19 @@ pn_sum_lanes_add_k(double *r, const double *x)
         r[j] = x[j] + r[j];
 }
 
-/* always_inline: each SIMD level's wrapper must get its own vectorised copy
- * (an out-of-line call would run the baseline code at every level) */
-static inline __attribute__((always_inline)) double
-pn_sum_k(const double *a, pn_ssize_t n)
+/* r = the 16 lanes of a's pairwise sum, before they are folded into one:
+ * the binary counter over the blocks, then the partial sums left on the
+ * stack combined from the smallest up.  For a power-of-two number of
+ * blocks that is exactly the partial sum the whole array's counter forms
+ * for those blocks, which lets simd.h's pn_sum split long arrays across
+ * threads with the same result.  always_inline: each SIMD level's wrapper
+ * must get its own vectorised copy (an out-of-line call would run the
+ * baseline code at every level). */
+static inline __attribute__((always_inline)) void
+pn_sum_group_k(double *out, const double *a, pn_ssize_t n)
 {
+    /* a local r: lanes the compiler can keep in registers (out might
+     * alias a, as far as it knows) */
     double stack[64][PN_SUM_LANES], r[PN_SUM_LANES];
     int top = 0;
     pn_ssize_t count = 0;
@@ -221,19 +229,31 @@ pn_sum_k(const double *a, pn_ssize_t n)
         /* merge equal-sized partial sums, like carries of count + 1 */
         for (pn_ssize_t c = ++count; (c & 1) == 0; c >>= 1)
             pn_sum_lanes_add_k(r, stack[--top]);
-        memcpy(stack[top++], r, sizeof(r));
+        memcpy(stack[top++], r, PN_SUM_LANES * sizeof(double));
     }
-    if (top == 0)
-        return 0.0;
-    memcpy(r, stack[--top], sizeof(r));
+    memcpy(r, stack[--top], PN_SUM_LANES * sizeof(double));
     while (top > 0)
         pn_sum_lanes_add_k(r, stack[--top]);
+    memcpy(out, r, PN_SUM_LANES * sizeof(double));
+}
+
+static inline double pn_sum_fold_k(double *r)
+{
     for (int w = PN_SUM_LANES / 2; w >= 1; w /= 2)
         for (int j = 0; j < w; j++)
             r[j] = r[j] + r[j + w];
     return r[0];
 }
 
+static inline __attribute__((always_inline)) double
+pn_sum_k(const double *a, pn_ssize_t n)
+{
+    double r[PN_SUM_LANES];
+    if (n <= 0)
+        return 0.0;
+    pn_sum_group_k(r, a, n);
+    return pn_sum_fold_k(r);
+}
 
 /* dot: 16 independent lanes (the add latency, not memory, bounded the 4
  * lanes of before: 0.23 ns per element at 1e6), combined pairwise; the tail

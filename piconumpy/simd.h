@@ -49,6 +49,7 @@ typedef struct {
     void (*log)(double *, const double *, pn_ssize_t);
     void (*fill)(double *, double, pn_ssize_t);
     double (*sum)(const double *, pn_ssize_t);
+    void (*sum_group)(double *, const double *, pn_ssize_t);   /* 16 lanes */
     double (*dot)(const double *, const double *, pn_ssize_t);
     double (*min)(const double *, pn_ssize_t);
     double (*max)(const double *, pn_ssize_t);
@@ -102,6 +103,8 @@ typedef struct {
     { pn_fill_k(o, v, n); }                                                  \
     static double pn_sum_##SFX(const double *a, pn_ssize_t n)                \
     { return pn_sum_k(a, n); }                                               \
+    static void pn_sum_group_##SFX(double *r, const double *a, pn_ssize_t n) \
+    { pn_sum_group_k(r, a, n); }                                             \
     static double pn_dot_##SFX(const double *a, const double *b,             \
                                pn_ssize_t n)                                 \
     { return pn_dot_k(a, b, n); }                                            \
@@ -122,7 +125,8 @@ typedef struct {
         pn_div_vv_##SFX, pn_div_vs_##SFX, pn_div_sv_##SFX,                   \
         pn_neg_##SFX, pn_absolute_##SFX, pn_sqrt_##SFX,                      \
         SIN, COS, TAN, EXP, LOG,                                             \
-        pn_fill_##SFX, pn_sum_##SFX, pn_dot_##SFX, MIN, MAX,                 \
+        pn_fill_##SFX, pn_sum_##SFX, pn_sum_group_##SFX, pn_dot_##SFX, MIN,  \
+        MAX,                                                                 \
         pn_pow_vv_##SFX, pn_pow_vs_##SFX, pn_pow_sv_##SFX,                   \
         {PN_PAIR_ROW(SFX, add), PN_PAIR_ROW(SFX, sub), PN_PAIR_ROW(SFX, mul),  \
          PN_PAIR_ROW(SFX, div)},                                             \
@@ -479,7 +483,60 @@ static inline void pn_fill(double *o, double v, pn_ssize_t n)
     PN_THREADED(pn_run_fill, PN_GRAIN_MEMORY, pn_simd->fill(o, v, n),
                 .f.fill = pn_simd->fill, .o = o, .s = v);
 }
-static inline double pn_sum(const double *a, pn_ssize_t n) { return pn_simd->sum(a, n); }
+/* sum: long arrays are cut into groups of a power-of-two number of blocks
+ * (kernels.h, pn_sum_group_k); each group's 16 lanes are summed on any
+ * thread, and the groups' lanes are then merged by the same binary counter
+ * as the blocks within a group: the association of the one-thread sum, so
+ * the same bits for any thread count. */
+#define PN_SUM_MAX_GROUPS 64
+typedef struct {
+    const double *a;
+    pn_ssize_t n, group;   /* elements in all, per group */
+    double (*lanes)[PN_SUM_LANES];
+} pn_sum_job;
+
+static void pn_run_sum(const void *j, pn_ssize_t lo, pn_ssize_t hi)
+{
+    const pn_sum_job *t = j;
+    for (pn_ssize_t g = lo; g < hi; g++) {
+        pn_ssize_t start = g * t->group;
+        pn_ssize_t m = t->n - start < t->group ? t->n - start : t->group;
+        pn_simd->sum_group(t->lanes[g], t->a + start, m);
+    }
+}
+
+static inline double pn_sum(const double *a, pn_ssize_t n)
+{
+    const int nt = pn_nthreads;
+    if (nt <= 1 || n < 2 * PN_GRAIN_MEMORY)
+        return pn_simd->sum(a, n);
+    /* groups: a power-of-two number of blocks, about n / (2 nt) elements */
+    pn_ssize_t group = PN_SUM_BLOCK;
+    while (group * 2 <= n / (2 * nt) || (n + group - 1) / group > PN_SUM_MAX_GROUPS)
+        group *= 2;
+    const pn_ssize_t ngroups = (n + group - 1) / group;
+    double lanes[PN_SUM_MAX_GROUPS][PN_SUM_LANES];
+    pn_sum_job job = {a, n, group, lanes};
+    pn_parallel_for(pn_run_sum, &job, ngroups, 1, 1);
+    /* the counter over the complete groups; the last one, if partial, is
+     * already combined within (pn_sum_group_k) and is added first */
+    double stack[64][PN_SUM_LANES], r[PN_SUM_LANES];
+    int top = 0;
+    const pn_ssize_t full = n % group ? ngroups - 1 : ngroups;
+    for (pn_ssize_t g = 0; g < full; g++) {
+        memcpy(r, lanes[g], sizeof r);
+        for (pn_ssize_t c = g + 1; (c & 1) == 0; c >>= 1)
+            pn_sum_lanes_add_k(r, stack[--top]);
+        memcpy(stack[top++], r, sizeof r);
+    }
+    if (full < ngroups)
+        memcpy(r, lanes[ngroups - 1], sizeof r);
+    else
+        memcpy(r, stack[--top], sizeof r);
+    while (top > 0)
+        pn_sum_lanes_add_k(r, stack[--top]);
+    return pn_sum_fold_k(r);
+}
 static inline double pn_dot(const double *a, const double *b, pn_ssize_t n)
 {
     return pn_simd->dot(a, b, n);

@@ -3,10 +3,11 @@
  * numpy runs every ufunc on one core; on arrays of 10^5+ elements the
  * transcendental functions are compute bound and + - * / copy are bound by
  * one core's cache bandwidth, so a second core nearly doubles them.  Only
- * ELEMENT-WISE loops are split (every element is computed by the same code
- * whichever thread runs it: results are bit-identical to one thread);
- * reductions (sum, dot, min, max) stay on one thread, where their fixed
- * summation order lives.
+ * loops whose result cannot depend on the split are split: element-wise
+ * ones (every element is computed by the same code whichever thread runs
+ * it) and sum, whose groups are merged in the one-thread association
+ * (simd.h); results are bit-identical to one thread's.  dot, min, max stay
+ * on one thread.
  *
  * The pool: PICONUMPY_NUM_THREADS (default: the CPUs this process may run
  * on, at most PN_DEFAULT_MAX_THREADS) minus one worker threads, started on

@@ -2,9 +2,9 @@
 
 The results must not depend on the thread count: every element is computed
 by the same code whichever thread runs it, so 1 thread and k threads give the
-same bytes.  Also: the API and its bad input,
-PICONUMPY_NUM_THREADS, fork() with running workers, concurrent Python
-threads."""
+same bytes; long sums keep the one-thread association.  Also: the API and
+its bad input, PICONUMPY_NUM_THREADS, fork() with running workers,
+concurrent Python threads."""
 import os
 
 import pytest
@@ -135,6 +135,21 @@ def test_small_python_thread_stack(nd, threads):
     assert results == [True, True]
 
 
+@pytest.mark.parametrize("n", [16384, 70001, 2 ** 20, 10 ** 6 + 3])
+def test_sum_same_bits_on_any_thread_count(nd, threads, n):
+    """Long sums are split into groups of a power-of-two number of blocks,
+    merged in the one-thread association: the same double for any count."""
+    a = nd.sin(nd.linspace(-300.0, 1000.0, n)) * 1e3 + 0.1
+    piconumpy.set_num_threads(1)
+    expected = (a.sum(), a.mean())
+    for k in (2, 3, 7):
+        piconumpy.set_num_threads(k)
+        jobs = nd._thread_stats()[1]
+        got = (a.sum(), a.mean())
+        assert [x.hex() for x in got] == [x.hex() for x in expected], k
+        assert nd._thread_stats()[1] > jobs
+
+
 def stencil(u, v):
     """One Jacobi step of the Laplace benchmark: a fused 2-D expression on
     views, assigned into a view (rows and blocks split across threads)."""
@@ -165,7 +180,7 @@ def test_large_loops_use_the_pool_small_ones_do_not(nd, threads):
     assert workers >= 1 and after == jobs + 1
     small, _ = operands(nd, 1000)
     nd.exp(small)
-    nd.sum(a)    # reductions keep their one-thread summation order
+    nd.min(a)    # min, max, dot: one thread
     assert nd._thread_stats()[1] == after
     piconumpy.set_num_threads(1)
     nd.exp(a)
