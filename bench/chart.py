@@ -101,6 +101,9 @@ def laplace_panel(ax, results):
                      for g, spec in lap["grids"].items()]
     groups = [v for v in LAPLACE_ROWS
               if any(v in lap["summary"][g] for _, lap, g in cols)]
+    # then the multi-threaded rows (`backend×k`)
+    groups += sorted({v for _, lap, g in cols for v in lap["summary"][g]
+                      if "×" in v})
     rows = [[(lap["summary"][g].get(v) or {}).get("ratio_median") for v in groups]
             for _, lap, g in cols]
     grouped_bars(ax, groups, [c[0] for c in cols], rows,
