@@ -39,8 +39,9 @@ def simd_level():
 
 def get_num_threads():
     """Threads a large element-wise operation may use (1 for the
-    pure-Python backend).  Default: the CPUs this process may run on, at
-    most 8; PICONUMPY_NUM_THREADS=n sets it at import."""
+    pure-Python backend).  Default: the CPUs this process may run on
+    (affinity mask, container CPU quota), at most 8;
+    PICONUMPY_NUM_THREADS=n sets it at import."""
     num = getattr(_module, "_num_threads", None)
     return num(0) if num is not None else 1
 

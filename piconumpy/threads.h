@@ -10,7 +10,8 @@
  * on one thread.
  *
  * The pool: PICONUMPY_NUM_THREADS (default: the CPUs this process may run
- * on, at most PN_DEFAULT_MAX_THREADS) minus one worker threads, started on
+ * on -- affinity mask and container quota -- at most PN_DEFAULT_MAX_THREADS)
+ * minus one worker threads, started on
  * the first large loop.  The caller cuts [0, n) into chunks, publishes the
  * job and works on chunks itself; workers claim chunks with a
  * compare-and-swap on a ticket that carries the job's generation, so a late
@@ -26,7 +27,9 @@
 #define PICONUMPY_THREADS_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define PN_MAX_THREADS 64
 #define PN_DEFAULT_MAX_THREADS 8
@@ -249,9 +252,48 @@ static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
     __atomic_store_n(&pn_pool.busy, 0, __ATOMIC_RELEASE);
 }
 
-/* CPUs this process may run on (its affinity mask), at least 1.  The raw
- * system call: CPU_COUNT needs _GNU_SOURCE before the first system header,
- * which the HPy universal build does not define. */
+/* A container's CPU quota (cgroup v2 cpu.max "quota period", v1
+ * cfs_quota_us / cfs_period_us), rounded up; 0 when there is none.  The
+ * affinity mask shows every host CPU in a container limited to one or two:
+ * threads beyond the quota would only wait for each other. */
+static int pn_cgroup_cpus_from(const char *cpu_max, const char *cfs_quota,
+                               const char *cfs_period)
+{
+    long long quota = -1, period = 0;
+    FILE *f = fopen(cpu_max, "r");
+    if (f != NULL) {
+        char q[32];
+        if (fscanf(f, "%31s %lld", q, &period) == 2 && strcmp(q, "max") != 0)
+            quota = atoll(q);
+        fclose(f);
+    }
+    else if ((f = fopen(cfs_quota, "r")) != NULL) {
+        if (fscanf(f, "%lld", &quota) != 1)
+            quota = -1;
+        fclose(f);
+        f = fopen(cfs_period, "r");
+        if (f == NULL || fscanf(f, "%lld", &period) != 1)
+            period = 0;
+        if (f != NULL)
+            fclose(f);
+    }
+    if (quota <= 0 || period <= 0)
+        return 0;
+    long long n = (quota + period - 1) / period;
+    return n > PN_MAX_THREADS ? PN_MAX_THREADS : (int)n;
+}
+
+static int pn_cgroup_cpus(void)
+{
+    return pn_cgroup_cpus_from("/sys/fs/cgroup/cpu.max",
+                               "/sys/fs/cgroup/cpu/cpu.cfs_quota_us",
+                               "/sys/fs/cgroup/cpu/cpu.cfs_period_us");
+}
+
+/* CPUs this process may run on (its affinity mask, within a container's
+ * quota), at least 1.  The raw system call: CPU_COUNT needs _GNU_SOURCE
+ * before the first system header, which the HPy universal build does not
+ * define. */
 static int pn_cpus_available(void)
 {
     unsigned long mask[64];   /* 4096 CPUs */
@@ -259,10 +301,12 @@ static int pn_cpus_available(void)
     int n = 0;
     for (long i = 0; bytes > 0 && i < bytes / (long)sizeof mask[0]; i++)
         n += __builtin_popcountl(mask[i]);
-    if (n > 0)
-        return n;
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    return online > 0 ? (int)online : 1;
+    if (n <= 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        n = online > 0 ? (int)online : 1;
+    }
+    int quota = pn_cgroup_cpus();
+    return quota > 0 && quota < n ? quota : n;
 }
 
 /* Is this one of the pool's threads? */

@@ -276,3 +276,44 @@ def test_concurrent_python_threads(nd, threads):
     for t in workers:
         t.join()
     assert not failures
+
+
+@pytest.fixture(scope="module")
+def cgroup_driver(tmp_path_factory):
+    """tests/c/test_cgroup_cpus.c compiled against piconumpy/threads.h."""
+    import shutil
+    import subprocess
+    import sys
+    if not sys.platform.startswith("linux"):
+        pytest.skip("container CPU quotas are read on Linux only")
+    cc = os.environ.get("CC", "gcc").split()
+    if not shutil.which(cc[0]):
+        pytest.skip("no C compiler")
+    here = os.path.dirname(os.path.abspath(__file__))
+    exe = str(tmp_path_factory.mktemp("cgroup") / "test_cgroup_cpus")
+    cmd = cc + ["-O1", "-std=gnu11", "-Wall", "-Werror", "-Wno-unused-function",
+                "-pthread", "-I", os.path.join(os.path.dirname(here), "piconumpy"),
+                os.path.join(here, "c", "test_cgroup_cpus.c"), "-o", exe, "-lm"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return exe
+
+
+@pytest.mark.parametrize("files, cpus", [
+    ({"cpu.max": "max 100000\n"}, 0),                 # v2, no quota
+    ({"cpu.max": "150000 100000\n"}, 2),              # 1.5 CPUs: 2 threads
+    ({"cpu.max": "50000 100000\n"}, 1),
+    ({"cpu.max": "garbage"}, 0),
+    ({"quota": "-1\n", "period": "100000\n"}, 0),     # v1, no quota
+    ({"quota": "400000\n", "period": "100000\n"}, 4),
+    ({"quota": "400000\n"}, 0),                       # v1 without a period
+    ({}, 0),                                          # no cgroup files at all
+])
+def test_container_cpu_quota(cgroup_driver, tmp_path, files, cpus):
+    import subprocess
+    paths = [str(tmp_path / name) for name in ("cpu.max", "quota", "period")]
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    out = subprocess.run([cgroup_driver] + paths, capture_output=True,
+                         text=True, check=True).stdout
+    assert int(out) == cpus
