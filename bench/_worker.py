@@ -367,7 +367,7 @@ def main():
     # one thread everywhere (the C references are single-threaded), except
     # the Laplace variant `backend×k` (piconumpy's default k threads)
     pn = board.import_piconumpy()
-    threads = getattr(pn, "get_num_threads", lambda: 1)()
+    threads = board.piconumpy_threads()
     if threads > 1:
         pn.set_num_threads(1)
     if info["numpy"] is None:

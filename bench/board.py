@@ -156,6 +156,11 @@ def import_piconumpy():
     return piconumpy
 
 
+def piconumpy_threads():
+    """piconumpy's thread count (1 before it had threads)."""
+    return getattr(import_piconumpy(), "get_num_threads", lambda: 1)()
+
+
 def array_namespaces():
     """([(name, namespace)], info): numpy (if importable), purepy, backends.
 

@@ -332,7 +332,7 @@ def measure(level=None, crefs=None, with_purepy=True, seconds=None, rounds=None,
         "variant_levels": variant_level,
         "c_ref_of": refs,
         "env_PICONUMPY_SIMD": os.environ.get("PICONUMPY_SIMD"),
-        "num_threads": getattr(pn, "get_num_threads", lambda: 1)(),
+        "num_threads": board.piconumpy_threads(),
         "mode": "quick" if quick else "full",
         "sizes": sizes,
         "ops": [{"key": k, "label": lab, "short": s, "bytes": by, "c": c}
@@ -469,7 +469,7 @@ def main(argv):
         level, per_backend = simd_info()
         print(json.dumps({"simd_level": level, "backend_levels": per_backend,
                           "has_simd_level": callable(getattr(pn, "simd_level", None)),
-                          "num_threads": getattr(pn, "get_num_threads", lambda: 1)(),
+                          "num_threads": board.piconumpy_threads(),
                           "default_backend": getattr(pn, "backend", None)}))
         return 0
     build = os.path.join(HERE, "build")

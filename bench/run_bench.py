@@ -210,7 +210,8 @@ def run_large(label, exe, args, flags):
         if level != LARGE_DEFAULT:
             extra += ["--simd", level]
         if not args.quick:
-            extra += ["--seconds", "%g" % (LARGE_SECONDS / len(to_run))]
+            workers = len(to_run) + sum(1 for r in runs if r[2] > 1)
+            extra += ["--seconds", "%g" % (LARGE_SECONDS / workers)]
         if level != to_run[0] or k > 1:
             extra.append("--no-purepy")   # no SIMD in pure Python: measured once
         env = dict(os.environ)

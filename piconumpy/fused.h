@@ -405,13 +405,13 @@ static void pn_lazy_eval(const pn_lazy *n, pn_core *dst)
     }
     J.blk = row < PN_FUSE_BLOCK ? row : PN_FUSE_BLOCK;
     if (whole) {
-        pn_ssize_t parts = pn_nthreads;
-#ifdef PN_STREAM_MIN   /* parts that still take streaming stores (simd.h) */
-        if (row >= PN_STREAM_MIN && row / parts < PN_STREAM_MIN)
-            parts = row / PN_STREAM_MIN;
-#endif
+        /* + - * / parts long enough to keep their streaming stores
+         * (simd.h); pair kernels do not stream */
+        const pn_ssize_t grain = p->step[0].pair ? PN_GRAIN_MEMORY
+                                                 : pn_grain_arith(row);
+        pn_ssize_t parts = row / grain < pn_nthreads ? row / grain : pn_nthreads;
         J.blk = row;
-        if (rows < parts && row >= 2 * PN_GRAIN_MEMORY)
+        if (rows < parts && parts >= 2)
             J.blk = ((row + parts - 1) / parts + 63) & ~(pn_ssize_t)63;
     }
     J.nblk = (row + J.blk - 1) / J.blk;

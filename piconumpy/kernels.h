@@ -207,6 +207,27 @@ pn_sum_lanes_add_k(double *r, const double *x)
         r[j] = x[j] + r[j];
 }
 
+/* The binary counter of the pairwise sum: partial sum r (16 lanes) number
+ * `count` is merged with the equal-sized ones before it (like the carries
+ * of count) and pushed.  One helper for the blocks of pn_sum_group_k and
+ * the groups of simd.h's threaded pn_sum: the same association. */
+static inline __attribute__((always_inline)) void
+pn_sum_push_k(double (*stack)[PN_SUM_LANES], int *top, double *r,
+              pn_ssize_t count)
+{
+    for (pn_ssize_t c = count; (c & 1) == 0; c >>= 1)
+        pn_sum_lanes_add_k(r, stack[--*top]);
+    memcpy(stack[(*top)++], r, PN_SUM_LANES * sizeof(double));
+}
+
+/* r += the partial sums left on the stack, from the smallest up */
+static inline __attribute__((always_inline)) void
+pn_sum_drain_k(double (*stack)[PN_SUM_LANES], int top, double *r)
+{
+    while (top > 0)
+        pn_sum_lanes_add_k(r, stack[--top]);
+}
+
 /* r = the 16 lanes of a's pairwise sum, before they are folded into one:
  * the binary counter over the blocks, then the partial sums left on the
  * stack combined from the smallest up.  For a power-of-two number of
@@ -226,14 +247,10 @@ pn_sum_group_k(double *out, const double *a, pn_ssize_t n)
     for (pn_ssize_t i = 0; i < n; i += PN_SUM_BLOCK) {
         pn_ssize_t m = n - i < PN_SUM_BLOCK ? n - i : PN_SUM_BLOCK;
         pn_sum_lanes_k(r, a + i, m);
-        /* merge equal-sized partial sums, like carries of count + 1 */
-        for (pn_ssize_t c = ++count; (c & 1) == 0; c >>= 1)
-            pn_sum_lanes_add_k(r, stack[--top]);
-        memcpy(stack[top++], r, PN_SUM_LANES * sizeof(double));
+        pn_sum_push_k(stack, &top, r, ++count);
     }
     memcpy(r, stack[--top], PN_SUM_LANES * sizeof(double));
-    while (top > 0)
-        pn_sum_lanes_add_k(r, stack[--top]);
+    pn_sum_drain_k(stack, top, r);
     memcpy(out, r, PN_SUM_LANES * sizeof(double));
 }
 

@@ -359,10 +359,10 @@ static int pn_simd_init(void)
 }
 
 /* The names used everywhere else: one indirect call to the active level;
- * element-wise loops of at least 2 * grain elements are split across
- * threads (threads.h).  Grains, measured on a 2-core AVX-512 machine (the
- * split pays once each part runs for a few microseconds): */
-#define PN_GRAIN_MEMORY ((pn_ssize_t)8192)   /* + - * / neg abs fill copy */
+ * element-wise loops and sums of at least 2 * grain elements are split
+ * across threads (threads.h).  Grains, measured on a 2-core AVX-512 machine
+ * (the split pays once each part runs for a few microseconds): */
+#define PN_GRAIN_MEMORY ((pn_ssize_t)8192)   /* + - * / neg abs fill copy sum */
 #define PN_GRAIN_MATH ((pn_ssize_t)4096)      /* sqrt sin cos tan exp log pow */
 
 typedef struct {
@@ -433,11 +433,16 @@ static void pn_run_copy(const void *j, pn_ssize_t lo, pn_ssize_t hi)
  * which each call decides from its own length: such outputs are cut into
  * parts of at least PN_STREAM_MIN (at DRAM sizes the stores matter more
  * than a second core) */
+static inline pn_ssize_t pn_grain_arith(pn_ssize_t n)
+{
 #ifdef PN_STREAM_MIN
-#define PN_GRAIN_ARITH (n >= PN_STREAM_MIN ? PN_STREAM_MIN : PN_GRAIN_MEMORY)
-#else
-#define PN_GRAIN_ARITH PN_GRAIN_MEMORY
+    if (n >= PN_STREAM_MIN)
+        return PN_STREAM_MIN;
 #endif
+    (void)n;
+    return PN_GRAIN_MEMORY;
+}
+#define PN_GRAIN_ARITH pn_grain_arith(n)
 PN_DISPATCH_BINARY(add, PN_GRAIN_ARITH)
 PN_DISPATCH_BINARY(sub, PN_GRAIN_ARITH)
 PN_DISPATCH_BINARY(mul, PN_GRAIN_ARITH)
@@ -520,21 +525,15 @@ static inline double pn_sum(const double *a, pn_ssize_t n)
     pn_parallel_for(pn_run_sum, &job, ngroups, 1, 1);
     /* the counter over the complete groups; the last one, if partial, is
      * already combined within (pn_sum_group_k) and is added first */
-    double stack[64][PN_SUM_LANES], r[PN_SUM_LANES];
+    double stack[8][PN_SUM_LANES], r[PN_SUM_LANES];   /* 64 groups: 7 */
     int top = 0;
     const pn_ssize_t full = n % group ? ngroups - 1 : ngroups;
     for (pn_ssize_t g = 0; g < full; g++) {
         memcpy(r, lanes[g], sizeof r);
-        for (pn_ssize_t c = g + 1; (c & 1) == 0; c >>= 1)
-            pn_sum_lanes_add_k(r, stack[--top]);
-        memcpy(stack[top++], r, sizeof r);
+        pn_sum_push_k(stack, &top, r, g + 1);
     }
-    if (full < ngroups)
-        memcpy(r, lanes[ngroups - 1], sizeof r);
-    else
-        memcpy(r, stack[--top], sizeof r);
-    while (top > 0)
-        pn_sum_lanes_add_k(r, stack[--top]);
+    memcpy(r, full < ngroups ? lanes[ngroups - 1] : stack[--top], sizeof r);
+    pn_sum_drain_k(stack, top, r);
     return pn_sum_fold_k(r);
 }
 static inline double pn_dot(const double *a, const double *b, pn_ssize_t n)

@@ -1,4 +1,4 @@
-/* threads.h -- one large element-wise loop split across the CPU's cores.
+/* threads.h -- large element-wise loops and sums split across the CPU's cores.
  *
  * numpy runs every ufunc on one core; on arrays of 10^5+ elements the
  * transcendental functions are compute bound and + - * / copy are bound by
@@ -6,8 +6,8 @@
  * loops whose result cannot depend on the split are split: element-wise
  * ones (every element is computed by the same code whichever thread runs
  * it) and sum, whose groups are merged in the one-thread association
- * (simd.h); results are bit-identical to one thread's.  dot, min, max stay
- * on one thread.
+ * (simd.h); results are bit-identical to one thread's.  The other
+ * reductions (prod, dot, min, max, argmin, argmax, nan*) stay on one thread.
  *
  * The pool: PICONUMPY_NUM_THREADS (default: the CPUs this process may run
  * on -- affinity mask and container quota -- at most PN_DEFAULT_MAX_THREADS)
@@ -181,7 +181,7 @@ static int pn_pool_start(int want)
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* fused evaluation keeps ~140 KB of scratch rows on the stack */
+    /* fused evaluation keeps 132 KB of scratch rows on a worker's stack */
     pthread_attr_setstacksize(&attr, 2 * 1024 * 1024);
     while (pn_pool.started < want - 1) {
         pthread_t tid;
@@ -205,8 +205,8 @@ static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
                             pn_ssize_t grain, pn_ssize_t align)
 {
     int nt = pn_nthreads;
-    /* one job at a time (callers hold the GIL, but a second interpreter
-     * thread without it must not interleave): else on this thread */
+    /* one job at a time: a call made from inside a job (a fused chunk
+     * calls the threaded kernels) runs on its own thread */
     if (nt <= 1 || n < 2 * grain ||
         __atomic_exchange_n(&pn_pool.busy, 1, __ATOMIC_ACQUIRE)) {
         fn(job, 0, n);

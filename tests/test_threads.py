@@ -135,7 +135,8 @@ def test_small_python_thread_stack(nd, threads):
     assert results == [True, True]
 
 
-@pytest.mark.parametrize("n", [16384, 70001, 2 ** 20, 10 ** 6 + 3])
+# 49152 and 196608: an exact number of groups that is not a power of two
+@pytest.mark.parametrize("n", [16384, 49152, 70001, 196608, 2 ** 20, 10 ** 6 + 3])
 def test_sum_same_bits_on_any_thread_count(nd, threads, n):
     """Long sums are split into groups of a power-of-two number of blocks,
     merged in the one-thread association: the same double for any count."""
@@ -148,6 +149,19 @@ def test_sum_same_bits_on_any_thread_count(nd, threads, n):
         got = (a.sum(), a.mean())
         assert [x.hex() for x in got] == [x.hex() for x in expected], k
         assert nd._thread_stats()[1] > jobs
+
+
+def test_sum_group_cap_and_axis_sums(nd, threads):
+    """64 threads on a short sum (the 64-group cap) and sums / means along
+    an axis of long rows: the one-thread bits."""
+    a = nd.sin(nd.linspace(-300.0, 1000.0, 16385)) * 1e3 + 0.1
+    m = nd.reshape(nd.cos(nd.arange(3 * 40000)), (3, 40000))
+    piconumpy.set_num_threads(1)
+    expected = [a.sum().hex()] + [bits(m.sum(axis=1)), bits(m.mean(axis=-1))]
+    for k in (64, 2):
+        piconumpy.set_num_threads(k)
+        got = [a.sum().hex()] + [bits(m.sum(axis=1)), bits(m.mean(axis=-1))]
+        assert got == expected, k
 
 
 def stencil(u, v):
@@ -308,6 +322,8 @@ def cgroup_driver(tmp_path_factory):
     ({"quota": "400000\n", "period": "100000\n"}, 4),
     ({"quota": "400000\n"}, 0),                       # v1 without a period
     ({}, 0),                                          # no cgroup files at all
+    ({"cpu.max": "200000 100000\n", "quota": "800000\n", "period": "100000\n"}, 2),
+    ({"cpu.max": "100000000 100000\n"}, 64),         # 1000 CPUs: at most 64
 ])
 def test_container_cpu_quota(cgroup_driver, tmp_path, files, cpus):
     import subprocess
