@@ -49,10 +49,10 @@ def get_num_threads():
 def set_num_threads(n):
     """Let element-wise operations and sums on large arrays (from 8192
     elements for sqrt sin cos tan exp log **, 16384 for + - * /, copies,
-    fills and sums) use up to n threads, 1 to 64, in every loaded C backend.  Results do not depend on
-    n: each element is computed by the same code on whichever thread, and
-    long sums are merged in the one-thread association (dot, min, max...
-    run on one thread).  Returns
+    fills and sums) use up to n threads, 1 to 64, in every loaded C
+    backend.  Results do not depend on n: each element is computed by the
+    same code on whichever thread, and long sums are merged in the
+    one-thread association (dot, min, max... run on one thread).  Returns
     the previous count."""
     import operator
     try:

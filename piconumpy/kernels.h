@@ -254,12 +254,19 @@ pn_sum_group_k(double *out, const double *a, pn_ssize_t n)
     memcpy(out, r, PN_SUM_LANES * sizeof(double));
 }
 
-static inline double pn_sum_fold_k(double *r)
+/* r[0] + ... + r[lanes - 1] pairwise (lanes a power of two): how the
+ * lanes of sum and dot are combined */
+static inline double pn_lanes_fold_k(double *r, int lanes)
 {
-    for (int w = PN_SUM_LANES / 2; w >= 1; w /= 2)
+    for (int w = lanes / 2; w >= 1; w /= 2)
         for (int j = 0; j < w; j++)
             r[j] = r[j] + r[j + w];
     return r[0];
+}
+
+static inline double pn_sum_fold_k(double *r)
+{
+    return pn_lanes_fold_k(r, PN_SUM_LANES);
 }
 
 static inline __attribute__((always_inline)) double
@@ -285,10 +292,7 @@ pn_dot_k(const double *a, const double *b, pn_ssize_t n)
     for (; i + PN_DOT_LANES <= n; i += PN_DOT_LANES)
         for (int j = 0; j < PN_DOT_LANES; j++)
             r[j] += a[i + j] * b[i + j];
-    for (int w = PN_DOT_LANES / 2; w >= 1; w /= 2)
-        for (int j = 0; j < w; j++)
-            r[j] = r[j] + r[j + w];
-    double s = r[0];
+    double s = pn_lanes_fold_k(r, PN_DOT_LANES);
     for (; i < n; i++)
         s += a[i] * b[i];
     return s;
