@@ -36,21 +36,41 @@ static PyObject *hook_pressure;    /* NULL unless on PyPy */
  * values themselves. */
 #define RAW_CORE(op) (&((ArrayObject *)(op))->core)
 
-/* Computes a pending value, and drops the operands a computed value kept. */
-static void settle(ArrayObject *o)
+static void raise_err(const pn_err *e);
+
+/* Computes a pending value, and drops the operands a computed value kept.
+ * -1: MemoryError (the value's buffer is allocated now). */
+static int settle(ArrayObject *o)
 {
-    if (o->core.lazy != NULL)
-        pn_lazy_force(o->core.lazy);
+    pn_err e;
+    if (o->core.lazy != NULL && pn_lazy_force(o->core.lazy, &e) < 0) {
+        raise_err(&e);
+        return -1;
+    }
     Py_CLEAR(o->arg_a);
     Py_CLEAR(o->arg_b);
+    return 0;
 }
 
+/* NULL (MemoryError set) when a pending value cannot get its buffer */
 static inline pn_core *core_of(PyObject *op)
 {
     ArrayObject *o = (ArrayObject *)op;
-    if (o->core.lazy != NULL || o->arg_a != NULL || o->arg_b != NULL)
-        settle(o);
+    if ((o->core.lazy != NULL || o->arg_a != NULL || o->arg_b != NULL) &&
+        settle(o) < 0)
+        return NULL;
     return &o->core;
+}
+
+/* pn_before_write, raising its MemoryError */
+static int before_write(const pn_core *dst)
+{
+    pn_err e;
+    if (pn_before_write(dst, &e) < 0) {
+        raise_err(&e);
+        return -1;
+    }
+    return 0;
 }
 #define CORE(op) core_of((PyObject *)(op))
 
@@ -83,13 +103,13 @@ static PyObject *new_owner_ex(int nd, const pn_ssize_t *shape, pn_core **out,
     if (obj == NULL)
         return NULL;
     obj->base = obj->arg_a = obj->arg_b = NULL;
-    if (pn_core_alloc_shape(&obj->core, nd, shape, &e) < 0) {
+    if (pn_core_alloc_shape_ex(&obj->core, nd, shape, &e, pending) < 0) {
         obj->core.flags = 0;
         Py_DECREF(obj);
         raise_err(&e);
         return NULL;
     }
-    pn_ssize_t due = hook_pressure != NULL ? pn_core_pressure_due(&obj->core, pending) : 0;
+    pn_ssize_t due = hook_pressure != NULL ? pn_core_pressure_due(&obj->core) : 0;
     if (due > 0) {
         PyObject *r = PyObject_CallFunction(hook_pressure, "n", due);
         if (r == NULL) {
@@ -235,6 +255,8 @@ static PyObject *array_from_coerced(PyObject *obj)
 static PyObject *array_copy_of(PyObject *obj)
 {
     pn_core *src = CORE(obj), *c;
+    if (src == NULL)
+        return NULL;
     PyObject *res = new_owner(src->ndim, src->shape, &c);
     if (res != NULL)
         pn_to_contiguous(c->data, src);
@@ -305,8 +327,8 @@ static void classify_as(PyObject *obj, operand *op, int raw)
     op->core = NULL;
     op->scalar = 0.0;
     if (Array_Check(obj)) {
-        op->kind = OPD_ARRAY;
         op->core = raw ? RAW_CORE(obj) : CORE(obj);
+        op->kind = op->core != NULL ? OPD_ARRAY : OPD_ERROR;
         return;
     }
     op->scalar = as_double(obj);
@@ -323,7 +345,7 @@ static void classify_as(PyObject *obj, operand *op, int raw)
         op->owned = array_from_object(obj);
         op->kind = op->owned ? OPD_ARRAY : OPD_ERROR;
         if (op->owned)
-            op->core = CORE(op->owned);
+            op->core = CORE(op->owned);   /* (a new array: never pending) */
         return;
     }
     op->kind = OPD_OTHER;
@@ -335,11 +357,17 @@ static void classify(PyObject *obj, operand *op)
     classify_as(obj, op, 0);
 }
 
-/* A pending array operand is computed now (it will not be deferred). */
-static void settle_operand(PyObject *obj, operand *op)
+/* A pending array operand is computed now (it will not be deferred).
+ * -1: MemoryError. */
+static int settle_operand(PyObject *obj, operand *op)
 {
-    if (op->kind == OPD_ARRAY && op->owned == NULL && op->core->lazy)
-        op->core = CORE(obj);
+    if (op->kind == OPD_ARRAY && op->owned == NULL && op->core->lazy) {
+        pn_core *c = CORE(obj);
+        if (c == NULL)
+            return -1;
+        op->core = c;
+    }
+    return 0;
 }
 
 /* An operand computed behind its back (by a write or an export) still
@@ -348,7 +376,7 @@ static void settle_operand(PyObject *obj, operand *op)
 static void tidy_operand(PyObject *obj, operand *op)
 {
     if (op->kind == OPD_ARRAY && op->owned == NULL && !op->core->lazy)
-        op->core = CORE(obj);
+        op->core = CORE(obj);   /* (not pending: cannot fail) */
 }
 
 /* a OP b as a pending value (fused.h): the new array keeps its array
@@ -365,7 +393,7 @@ static void classify_convert(PyObject *obj, operand *op)
     op->owned = array_from_object(obj);
     op->kind = op->owned ? OPD_ARRAY : OPD_ERROR;
     if (op->owned)
-        op->core = CORE(op->owned);
+        op->core = CORE(op->owned);   /* (a new array: never pending) */
 }
 
 static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
@@ -423,10 +451,9 @@ static PyObject *deferred_op(const pn_binop *op, PyObject *left, operand *l,
                              const pn_ssize_t *shape)
 {
     pn_core *c;
-    if (pn_fuse_too_big(l->core, r->core)) {
-        settle_operand(left, l);
-        settle_operand(right, r);
-    }
+    if (pn_fuse_too_big(l->core, r->core) &&
+        (settle_operand(left, l) < 0 || settle_operand(right, r) < 0))
+        return NULL;
     PyObject *res = new_owner_ex(nd, shape, &c, 1);
     if (res == NULL)
         return NULL;
@@ -452,7 +479,8 @@ static int inplace_apply(pn_core *dst, operand *r, const pn_binop *op)
         raise_err(&e);
         return -1;
     }
-    pn_before_write(dst);
+    if (before_write(dst) < 0)
+        return -1;
     if (pn_binop_into(op, dst, dst, NULL, r->core, &r->scalar, &e) < 0) {
         raise_err(&e);
         return -1;
@@ -464,10 +492,12 @@ static PyObject *inplace_op(PyObject *self, PyObject *other, const pn_binop *op)
 {
     operand r;
     PyObject *res = NULL;
+    pn_core *dst;
     classify(other, &r);
     if (r.kind == OPD_OTHER)
         res = Py_NewRef(Py_NotImplemented);
-    else if (r.kind != OPD_ERROR && inplace_apply(CORE(self), &r, op) == 0)
+    else if (r.kind != OPD_ERROR && (dst = CORE(self)) != NULL &&
+             inplace_apply(dst, &r, op) == 0)
         res = Py_NewRef(self);
     Py_XDECREF(r.owned);
     return res;
@@ -513,6 +543,8 @@ static PyObject *mod_binary(PyObject *mod, PyObject *const *args,
         return NULL;
     }
     pn_core *out = CORE(args[3]);
+    if (out == NULL)
+        return NULL;
     classify(args[1], &l);
     classify_convert(args[1], &l);
     classify(args[2], &r);
@@ -523,7 +555,8 @@ static PyObject *mod_binary(PyObject *mod, PyObject *const *args,
         raise_err(&e);
         goto done;
     }
-    pn_before_write(out);
+    if (before_write(out) < 0)
+        goto done;
     if (pn_binop_into(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar,
                       &e) < 0) {
         raise_err(&e);
@@ -560,7 +593,10 @@ static pn_core *as_array(PyObject *obj, PyObject **tmp, PyObject **arr)
     }
     if (arr)
         *arr = obj;
-    return CORE(obj);
+    pn_core *c = CORE(obj);
+    if (c == NULL)
+        Py_CLEAR(*tmp);
+    return c;
 }
 
 static PyObject *unary_apply(PyObject *obj, pn_kernel_unary k, PyObject *out)
@@ -588,10 +624,14 @@ static PyObject *unary_apply(PyObject *obj, pn_kernel_unary k, PyObject *out)
     }
     else {
         c = CORE(out);
-        int ok = pn_check_assignable(c, src->ndim, src->shape, &e) == 0;
-        if (ok)
-            pn_before_write(c);
-        if (!ok) {
+        int ok = c != NULL &&
+                 pn_check_assignable(c, src->ndim, src->shape, &e) == 0;
+        if (ok && before_write(c) < 0)
+            c = NULL;
+        if (c == NULL) {
+            /* MemoryError raised */
+        }
+        else if (!ok) {
             raise_err(&e);
         }
         else if (src != c && pn_may_overlap(c, src)) {
@@ -986,6 +1026,8 @@ static PyObject *array_item(PyObject *self, Py_ssize_t i)
 {
     pn_core *c = CORE(self), view;
     pn_err e;
+    if (c == NULL)
+        return NULL;
     if (c->ndim == 0) {
         PyErr_SetString(PyExc_TypeError, "iteration over a 0-d array");
         return NULL;
@@ -1060,6 +1102,8 @@ static int index_view(pn_core *c, PyObject *key, pn_core *view)
 static PyObject *array_subscript(PyObject *self, PyObject *key)
 {
     pn_core *c = CORE(self), view;
+    if (c == NULL)
+        return NULL;
     if (c->ndim == 1 && PyLong_CheckExact(key)) {   /* the 1-D hot path */
         pn_ssize_t i = PyLong_AsSsize_t(key);
         pn_ssize_t k = (i == -1 && PyErr_Occurred())
@@ -1082,6 +1126,8 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
 {
     pn_core *c = CORE(self), view;
     pn_err e;
+    if (c == NULL)
+        return -1;
     if (value == NULL) {
         PyErr_SetString(PyExc_TypeError, PN_MSG_NO_DELETE);
         return -1;
@@ -1089,21 +1135,25 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
     if (index_view(c, key, &view) < 0)
         return -1;
     operand v;
-    int rc = -1;
+    int rc = -1, fused = 0;
     classify_as(value, &v, 1);
     classify_convert(value, &v);
     if (v.kind == OPD_ARRAY && v.owned == NULL && v.core->lazy &&
-        pn_assign_pending(&view, v.core)) {   /* fused: u[...] = a + b */
-        rc = 0;
+        (fused = pn_assign_pending(&view, v.core, &e)) != 0) {
+        if (fused > 0)   /* fused: u[...] = a + b */
+            rc = 0;
+        else
+            raise_err(&e);
     }
     else if (v.kind == OPD_SCALAR) {
-        pn_before_write(&view);
-        pn_nd_fill(&view, v.scalar);
-        rc = 0;
+        if (before_write(&view) == 0) {
+            pn_nd_fill(&view, v.scalar);
+            rc = 0;
+        }
     }
     else if (v.kind == OPD_ARRAY) {
-        settle_operand(value, &v);
-        pn_before_write(&view);
+        if (settle_operand(value, &v) < 0 || before_write(&view) < 0)
+            goto done;
         pn_core src;
         pn_drop_leading_ones(v.core, view.ndim, &src);
         if (pn_check_assignable(&view, src.ndim, src.shape, &e) < 0 ||
@@ -1112,6 +1162,7 @@ static int array_ass_subscript(PyObject *self, PyObject *key, PyObject *value)
         else
             rc = 0;
     }
+done:
     Py_XDECREF(v.owned);
     return rc;
 }
@@ -1141,6 +1192,8 @@ static PyObject *tolist_dim(const pn_core *c, int dim, const char *p)
 static PyObject *array_tolist(PyObject *self, PyObject *unused)
 {
     pn_core *c = CORE(self);
+    if (c == NULL)
+        return NULL;
     if (c->ndim == 0)
         return PyFloat_FromDouble(*c->data);
     return tolist_dim(c, 0, (const char *)c->data);
@@ -1171,7 +1224,8 @@ static PyObject *array_get_shape(PyObject *self, void *closure)
 
 static PyObject *array_get_strides(PyObject *self, void *closure)
 {
-    return ssize_tuple(CORE(self)->ndim, CORE(self)->strides);
+    /* known while pending: contiguous */
+    return ssize_tuple(RAW_CORE(self)->ndim, RAW_CORE(self)->strides);
 }
 
 static PyObject *array_get_ndim(PyObject *self, void *closure)
@@ -1189,7 +1243,13 @@ static PyObject *array_get_dtype(PyObject *self, void *closure)
 static PyObject *array_get_interface(PyObject *self, void *closure)
 {
     pn_core *c = CORE(self);
-    pn_note_export(c);
+    if (c == NULL)
+        return NULL;
+    pn_err e;
+    if (pn_note_export(c, &e) < 0) {
+        raise_err(&e);
+        return NULL;
+    }
     return Py_BuildValue("{s:N,s:N,s:s,s:(NO),s:i}",
                          "shape", ssize_tuple(c->ndim, c->shape),
                          "strides", ssize_tuple(c->ndim, c->strides),
@@ -1201,12 +1261,18 @@ static PyObject *array_get_interface(PyObject *self, void *closure)
 static int array_getbuffer(PyObject *self, Py_buffer *view, int flags)
 {
     pn_core *c = CORE(self);
+    if (c == NULL)
+        return -1;
     if (!pn_buffer_request_ok(c, flags)) {
         PyErr_SetString(PyExc_BufferError,
                         "ndarray is not contiguous in the requested order");
         return -1;
     }
-    pn_note_export(c);   /* memoryview asks read-only, yet may write */
+    pn_err e;
+    if (pn_note_export(c, &e) < 0) {   /* memoryview asks read-only, yet may write */
+        raise_err(&e);
+        return -1;
+    }
     view->buf = c->data;
     view->obj = Py_NewRef(self);
     view->len = c->size * PN_ITEM;

@@ -42,22 +42,41 @@ static int pressure_enabled = 0;
  * values themselves. */
 #define RAW_CORE(ctx, h) (&ArrayObject_AsStruct(ctx, h)->core)
 
-/* Computes a pending value, and drops the operands a computed value kept. */
-static void settle(HPyContext *ctx, HPy h, ArrayObject *o)
+static void raise_err(HPyContext *ctx, const pn_err *e);
+
+/* Computes a pending value, and drops the operands a computed value kept.
+ * -1: MemoryError (the value's buffer is allocated now). */
+static int settle(HPyContext *ctx, HPy h, ArrayObject *o)
 {
-    if (o->core.lazy != NULL)
-        pn_lazy_force(o->core.lazy);
+    pn_err e;
+    if (o->core.lazy != NULL && pn_lazy_force(o->core.lazy, &e) < 0) {
+        raise_err(ctx, &e);
+        return -1;
+    }
     HPyField_Store(ctx, h, &o->arg_a, HPy_NULL);
     HPyField_Store(ctx, h, &o->arg_b, HPy_NULL);
+    return 0;
 }
 
+/* NULL (MemoryError set) when a pending value cannot get its buffer */
 static inline pn_core *core_of(HPyContext *ctx, HPy h)
 {
     ArrayObject *o = ArrayObject_AsStruct(ctx, h);
-    if (o->core.lazy != NULL || !HPyField_IsNull(o->arg_a) ||
-        !HPyField_IsNull(o->arg_b))
-        settle(ctx, h, o);
+    if ((o->core.lazy != NULL || !HPyField_IsNull(o->arg_a) ||
+         !HPyField_IsNull(o->arg_b)) && settle(ctx, h, o) < 0)
+        return NULL;
     return &o->core;
+}
+
+/* pn_before_write, raising its MemoryError */
+static int before_write(HPyContext *ctx, const pn_core *dst)
+{
+    pn_err e;
+    if (pn_before_write(dst, &e) < 0) {
+        raise_err(ctx, &e);
+        return -1;
+    }
+    return 0;
 }
 #define CORE(ctx, h) core_of(ctx, h)
 
@@ -152,12 +171,12 @@ static HPy new_owner_ex(HPyContext *ctx, HPy base_type, int nd,
     }
     if (HPy_IsNull(h))
         return HPy_NULL;
-    if (pn_core_alloc_shape(&obj->core, nd, shape, &e) < 0) {
+    if (pn_core_alloc_shape_ex(&obj->core, nd, shape, &e, pending) < 0) {
         HPy_Close(ctx, h);
         raise_err(ctx, &e);
         return HPy_NULL;
     }
-    pn_ssize_t due = pressure_enabled ? pn_core_pressure_due(&obj->core, pending) : 0;
+    pn_ssize_t due = pressure_enabled ? pn_core_pressure_due(&obj->core) : 0;
     if (due > 0 && report_pressure(ctx, due) < 0) {
         HPy_Close(ctx, h);
         return HPy_NULL;
@@ -320,6 +339,8 @@ static HPy array_from_coerced(HPyContext *ctx, HPy obj)
 static HPy array_copy_of(HPyContext *ctx, HPy obj)
 {
     pn_core *src = CORE(ctx, obj), *c;
+    if (src == NULL)
+        return HPy_NULL;
     HPy res = new_owner(ctx, src->ndim, src->shape, &c);
     if (!HPy_IsNull(res))
         pn_to_contiguous(c->data, src);
@@ -396,8 +417,8 @@ static void classify_as(HPyContext *ctx, HPy type, HPy obj, operand *op,
     op->core = NULL;
     op->scalar = 0.0;
     if (known_array || HPy_TypeCheck(ctx, obj, type)) {
-        op->kind = OPD_ARRAY;
         op->core = raw ? RAW_CORE(ctx, obj) : CORE(ctx, obj);
+        op->kind = op->core != NULL ? OPD_ARRAY : OPD_ERROR;
         return;
     }
     op->scalar = as_double(ctx, obj);
@@ -416,8 +437,8 @@ static void classify_as(HPyContext *ctx, HPy type, HPy obj, operand *op,
             op->kind = OPD_ERROR;
             return;
         }
+        op->core = CORE(ctx, op->owned);   /* (a new array: never pending) */
         op->kind = OPD_ARRAY;
-        op->core = CORE(ctx, op->owned);
         return;
     }
     op->kind = OPD_OTHER;
@@ -430,11 +451,17 @@ static void classify(HPyContext *ctx, HPy type, HPy obj, operand *op,
     classify_as(ctx, type, obj, op, known_array, 0);
 }
 
-/* A pending array operand is computed now (it will not be deferred). */
-static void settle_operand(HPyContext *ctx, HPy obj, operand *op)
+/* A pending array operand is computed now (it will not be deferred).
+ * -1: MemoryError. */
+static int settle_operand(HPyContext *ctx, HPy obj, operand *op)
 {
-    if (op->kind == OPD_ARRAY && HPy_IsNull(op->owned) && op->core->lazy)
-        op->core = CORE(ctx, obj);
+    if (op->kind == OPD_ARRAY && HPy_IsNull(op->owned) && op->core->lazy) {
+        pn_core *c = CORE(ctx, obj);
+        if (c == NULL)
+            return -1;
+        op->core = c;
+    }
+    return 0;
 }
 
 /* An operand computed behind its back (by a write or an export) still
@@ -443,7 +470,7 @@ static void settle_operand(HPyContext *ctx, HPy obj, operand *op)
 static void tidy_operand(HPyContext *ctx, HPy obj, operand *op)
 {
     if (op->kind == OPD_ARRAY && HPy_IsNull(op->owned) && !op->core->lazy)
-        op->core = CORE(ctx, obj);
+        op->core = CORE(ctx, obj);   /* (not pending: cannot fail) */
 }
 
 /* OPD_OTHER -> any array-like (numpy array, range...) converted, for the
@@ -455,7 +482,7 @@ static void classify_convert(HPyContext *ctx, HPy obj, operand *op)
     op->owned = array_from_object(ctx, obj);
     op->kind = HPy_IsNull(op->owned) ? OPD_ERROR : OPD_ARRAY;
     if (op->kind == OPD_ARRAY)
-        op->core = CORE(ctx, op->owned);
+        op->core = CORE(ctx, op->owned);   /* (a new array: never pending) */
 }
 
 static void release(HPyContext *ctx, operand *op)
@@ -473,10 +500,9 @@ static HPy deferred_op(HPyContext *ctx, HPy type, const pn_binop *op,
                        const pn_ssize_t *shape)
 {
     pn_core *c;
-    if (pn_fuse_too_big(l->core, r->core)) {
-        settle_operand(ctx, left, l);
-        settle_operand(ctx, right, r);
-    }
+    if (pn_fuse_too_big(l->core, r->core) &&
+        (settle_operand(ctx, left, l) < 0 || settle_operand(ctx, right, r) < 0))
+        return HPy_NULL;
     HPy res = new_owner_ex(ctx, type, nd, shape, &c, 1);
     if (HPy_IsNull(res))
         return res;
@@ -560,7 +586,8 @@ static int inplace_apply(HPyContext *ctx, pn_core *dst, operand *r,
         raise_err(ctx, &e);
         return -1;
     }
-    pn_before_write(dst);
+    if (before_write(ctx, dst) < 0)
+        return -1;
     if (pn_binop_into(op, dst, dst, NULL, r->core, &r->scalar, &e) < 0) {
         raise_err(ctx, &e);
         return -1;
@@ -574,11 +601,12 @@ static HPy inplace_op(HPyContext *ctx, HPy self, HPy other, const pn_binop *op)
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand r;
     HPy res = HPy_NULL;
+    pn_core *dst;
     classify(ctx, type, other, &r, 0);
     if (r.kind == OPD_OTHER)
         res = HPy_Dup(ctx, ctx->h_NotImplemented);
-    else if (r.kind != OPD_ERROR &&
-             inplace_apply(ctx, CORE(ctx, self), &r, op) == 0)
+    else if (r.kind != OPD_ERROR && (dst = CORE(ctx, self)) != NULL &&
+             inplace_apply(ctx, dst, &r, op) == 0)
         res = HPy_Dup(ctx, self);
     release(ctx, &r);
     PN_GLOBAL_RELEASE(ctx, type);
@@ -629,6 +657,8 @@ static HPy mod_binary_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
     if (!is_array(ctx, args[3]))
         return raise_type(ctx, "out must be a piconumpy array");
     pn_core *out = CORE(ctx, args[3]);
+    if (out == NULL)
+        return HPy_NULL;
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand l, r;
     classify(ctx, type, args[1], &l, 0);
@@ -642,7 +672,8 @@ static HPy mod_binary_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
         raise_err(ctx, &e);
         goto done;
     }
-    pn_before_write(out);
+    if (before_write(ctx, out) < 0)
+        goto done;
     if (pn_binop_into(binops[kind], out, l.core, &l.scalar, r.core, &r.scalar,
                       &e) < 0) {
         raise_err(ctx, &e);
@@ -688,7 +719,12 @@ static pn_core *as_array(HPyContext *ctx, HPy obj, HPy *tmp, HPy *arr)
     }
     if (arr)
         *arr = obj;
-    return CORE(ctx, obj);
+    pn_core *c = CORE(ctx, obj);
+    if (c == NULL && !HPy_IsNull(*tmp)) {
+        HPy_Close(ctx, *tmp);
+        *tmp = HPy_NULL;
+    }
+    return c;
 }
 
 static void close_tmp(HPyContext *ctx, HPy tmp)
@@ -725,10 +761,14 @@ static HPy unary_apply(HPyContext *ctx, HPy obj, pn_kernel_unary k, HPy out)
     }
     else {
         c = CORE(ctx, out);
-        int ok = pn_check_assignable(c, src->ndim, src->shape, &e) == 0;
-        if (ok)
-            pn_before_write(c);
-        if (!ok) {
+        int ok = c != NULL &&
+                 pn_check_assignable(c, src->ndim, src->shape, &e) == 0;
+        if (ok && before_write(ctx, c) < 0)
+            c = NULL;
+        if (c == NULL) {
+            /* MemoryError raised */
+        }
+        else if (!ok) {
             raise_err(ctx, &e);
         }
         else if (src != c && pn_may_overlap(c, src)) {
@@ -1177,6 +1217,8 @@ static HPy array_item_impl(HPyContext *ctx, HPy self, HPy_ssize_t i)
 {
     pn_core *c = CORE(ctx, self), view;
     pn_err e;
+    if (c == NULL)
+        return HPy_NULL;
     if (c->ndim == 0)
         return raise_type(ctx, "iteration over a 0-d array");
     if (i < 0 || i >= c->shape[0]) {
@@ -1343,6 +1385,8 @@ PN_SLOT(array_subscript, HPy_mp_subscript)
 static HPy array_subscript_impl(HPyContext *ctx, HPy self, HPy key)
 {
     pn_core *c = CORE(ctx, self), view;
+    if (c == NULL)
+        return HPy_NULL;
     if (c->ndim == 1) {   /* a[i]: the hot path of 1-D code */
         pn_ssize_t i = HPyLong_AsSsize_t(ctx, key);
         if (i != -1 || !HPyErr_Occurred(ctx)) {
@@ -1369,6 +1413,8 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
 {
     pn_core *c = CORE(ctx, self), view;
     pn_err e;
+    if (c == NULL)
+        return -1;
     if (HPy_IsNull(value)) {
         HPyErr_SetString(ctx, ctx->h_TypeError, PN_MSG_NO_DELETE);
         return -1;
@@ -1380,19 +1426,23 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
     classify_as(ctx, type, value, &v, 0, 1);
     PN_GLOBAL_RELEASE(ctx, type);
     classify_convert(ctx, value, &v);
-    int rc = -1;
+    int rc = -1, fused = 0;
     if (v.kind == OPD_ARRAY && HPy_IsNull(v.owned) && v.core->lazy &&
-        pn_assign_pending(&view, v.core)) {   /* fused: u[...] = a + b */
-        rc = 0;
+        (fused = pn_assign_pending(&view, v.core, &e)) != 0) {
+        if (fused > 0)   /* fused: u[...] = a + b */
+            rc = 0;
+        else
+            raise_err(ctx, &e);
     }
     else if (v.kind == OPD_SCALAR) {
-        pn_before_write(&view);
-        pn_nd_fill(&view, v.scalar);
-        rc = 0;
+        if (before_write(ctx, &view) == 0) {
+            pn_nd_fill(&view, v.scalar);
+            rc = 0;
+        }
     }
     else if (v.kind == OPD_ARRAY) {
-        settle_operand(ctx, value, &v);
-        pn_before_write(&view);
+        if (settle_operand(ctx, value, &v) < 0 || before_write(ctx, &view) < 0)
+            goto done;
         pn_core src;
         pn_drop_leading_ones(v.core, view.ndim, &src);
         if (pn_check_assignable(&view, src.ndim, src.shape, &e) < 0)
@@ -1402,6 +1452,7 @@ static int array_ass_subscript_impl(HPyContext *ctx, HPy self, HPy key,
         else
             rc = 0;
     }
+done:
     release(ctx, &v);
     return rc;
 }
@@ -1433,6 +1484,8 @@ PN_METH(array_tolist, "tolist", HPyFunc_NOARGS)
 static HPy array_tolist_impl(HPyContext *ctx, HPy self)
 {
     pn_core *c = CORE(ctx, self);
+    if (c == NULL)
+        return HPy_NULL;
     if (c->ndim == 0)
         return HPyFloat_FromDouble(ctx, *c->data);
     return tolist_dim(ctx, c, 0, (const char *)c->data);
@@ -1489,7 +1542,7 @@ static HPy array_shape_get(HPyContext *ctx, HPy self, void *closure)
 PN_READONLY(array_strides, "strides")
 static HPy array_strides_get(HPyContext *ctx, HPy self, void *closure)
 {
-    pn_core *c = CORE(ctx, self);
+    pn_core *c = RAW_CORE(ctx, self);   /* known while pending: contiguous */
     return ssize_tuple(ctx, c->ndim, c->strides);
 }
 
@@ -1513,7 +1566,13 @@ PN_READONLY(array_interface, "__array_interface__")
 static HPy array_interface_get(HPyContext *ctx, HPy self, void *closure)
 {
     pn_core *c = CORE(ctx, self);
-    pn_note_export(c);
+    if (c == NULL)
+        return HPy_NULL;
+    pn_err e;
+    if (pn_note_export(c, &e) < 0) {
+        raise_err(ctx, &e);
+        return HPy_NULL;
+    }
     HPy d = HPyDict_New(ctx);
     HPy shape = ssize_tuple(ctx, c->ndim, c->shape);
     HPy strides = ssize_tuple(ctx, c->ndim, c->strides);
@@ -1553,12 +1612,18 @@ static int array_getbuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view,
                                 int flags)
 {
     pn_core *c = CORE(ctx, self);
+    if (c == NULL)
+        return -1;
     if (!pn_buffer_request_ok(c, flags)) {
         HPyErr_SetString(ctx, ctx->h_BufferError,
                          "ndarray is not contiguous in the requested order");
         return -1;
     }
-    pn_note_export(c);   /* memoryview asks read-only, yet may write */
+    pn_err e;
+    if (pn_note_export(c, &e) < 0) {   /* memoryview asks read-only, yet may write */
+        raise_err(ctx, &e);
+        return -1;
+    }
     view->buf = c->data;
     view->obj = HPy_Dup(ctx, self);
     view->len = c->size * PN_ITEM;

@@ -183,9 +183,6 @@ static int pn_shape_size(int ndim, const pn_ssize_t *shape, pn_ssize_t *size,
 static struct {
     void *p[PN_CACHE_SLOTS];
     size_t nbytes[PN_CACHE_SLOTS];
-    char unreported[PN_CACHE_SLOTS];   /* never reported to PyPy's GC: the
-                                          buffer of a pending value that
-                                          died uncomputed */
     size_t total;
     int next;   /* next slot to evict */
 } pn_cache;
@@ -234,7 +231,7 @@ static void *pn_buffer_alloc(size_t nbytes, int *fresh)
                 void *p = pn_cache.p[i];
                 pn_cache.p[i] = NULL;
                 pn_cache.total -= pn_buffer_footprint(nbytes);
-                *fresh = pn_cache.unreported[i];
+                *fresh = 0;
                 return p;
             }
         }
@@ -255,7 +252,7 @@ static inline int pn_cache_full(int slot, size_t nbytes)
 /* Evicts round-robin when full, so a program that moves on to another
  * array size gets those sizes cached instead of keeping stale ones (PyPy
  * frees arrays late, in bursts). */
-static void pn_buffer_free(void *p, size_t nbytes, int unreported)
+static void pn_buffer_free(void *p, size_t nbytes)
 {
     if (nbytes < PN_CACHE_MIN_BYTES || nbytes > PN_CACHE_ONE_MAX) {
         free(p);
@@ -283,13 +280,31 @@ static void pn_buffer_free(void *p, size_t nbytes, int unreported)
     }
     pn_cache.p[slot] = p;
     pn_cache.nbytes[slot] = nbytes;
-    pn_cache.unreported[slot] = (char)unreported;
     pn_cache.total += pn_buffer_footprint(nbytes);
 }
 
-/* A new C-contiguous owner of the given shape (contents uninitialised). */
-static int pn_core_alloc_shape(pn_core *c, int ndim, const pn_ssize_t *shape,
-                               pn_err *e)
+/* Gives c (data NULL: a heap owner whose buffer is not there yet) its
+ * buffer. */
+static int pn_core_alloc_data(pn_core *c, pn_err *e)
+{
+    int fresh;
+    double *p = (double *)pn_buffer_alloc((size_t)c->size * sizeof(double), &fresh);
+    if (p == NULL)
+        return pn_fail(e, PN_ERR_NO_MEMORY, "cannot allocate %zd bytes",
+                       (ssize_t)(c->size * PN_ITEM));
+    if (fresh)
+        c->flags |= PN_FRESH;
+    c->data = p;
+    return 0;
+}
+
+/* A new C-contiguous owner of the given shape (contents uninitialised).
+ * no_data: a heap-sized buffer is left for pn_core_alloc_data (data NULL):
+ * pending values (fused.h) get memory only when computed, since on PyPy
+ * most die unread, and late, and an unused multi-megabyte buffer still
+ * costs mmap and madvise calls and address space. */
+static int pn_core_alloc_shape_ex(pn_core *c, int ndim, const pn_ssize_t *shape,
+                                  pn_err *e, int no_data)
 {
     pn_ssize_t n = 0;
     c->data = c->inline_buf;
@@ -307,21 +322,25 @@ static int pn_core_alloc_shape(pn_core *c, int ndim, const pn_ssize_t *shape,
     }
     if (pn_shape_size(ndim, shape, &n, e) < 0)
         return -1;
-    if (n > PN_INLINE_CAPACITY) {
-        int fresh;
-        double *p = (double *)pn_buffer_alloc((size_t)n * sizeof(double), &fresh);
-        if (fresh)
-            c->flags |= PN_FRESH;
-        if (p == NULL)
-            return pn_fail(e, PN_ERR_NO_MEMORY, "cannot allocate %zd bytes",
-                           (ssize_t)(n * PN_ITEM));
-        c->data = p;
-    }
     c->size = n;
+    if (n > PN_INLINE_CAPACITY) {
+        c->data = NULL;
+        if (!no_data && pn_core_alloc_data(c, e) < 0) {
+            c->data = c->inline_buf;
+            c->size = 0;
+            return -1;
+        }
+    }
     c->ndim = ndim;
     memcpy(c->shape, shape, (size_t)ndim * sizeof(pn_ssize_t));
     pn_set_contiguous_strides(c);
     return 0;
+}
+
+static inline int pn_core_alloc_shape(pn_core *c, int ndim, const pn_ssize_t *shape,
+                                      pn_err *e)
+{
+    return pn_core_alloc_shape_ex(c, ndim, shape, e, 0);
 }
 
 static inline int pn_core_alloc(pn_core *c, pn_ssize_t n, pn_err *e)
@@ -339,15 +358,15 @@ static void pn_forget_exports(const void *buffer, size_t nbytes);
 
 static inline void pn_core_free(pn_core *c)
 {
-    /* a pending value dying uncomputed in a new buffer: never reported */
-    int unreported = c->lazy != NULL && (c->flags & PN_FRESH);
     if (c->lazy != NULL) {
         pn_lazy_release(c->lazy);
         c->lazy = NULL;
     }
     if (pn_core_is_heap(c)) {
-        pn_forget_exports(c->data, (size_t)c->size * sizeof(double));
-        pn_buffer_free(c->data, (size_t)c->size * sizeof(double), unreported);
+        if (c->data != NULL) {   /* NULL: a pending value that died unread */
+            pn_forget_exports(c->data, (size_t)c->size * sizeof(double));
+            pn_buffer_free(c->data, (size_t)c->size * sizeof(double));
+        }
     }
     else if (c->flags & PN_OWNDATA)
         pn_forget_exports(c->inline_buf, sizeof(c->inline_buf));
@@ -357,10 +376,10 @@ static inline void pn_core_free(pn_core *c)
 
 /* Bytes to report to PyPy's GC for a new array: only new memory (a buffer
  * reused from the cache adds none), plus what pending values (fused.h)
- * wrote since the last report.  A pending value reports nothing when it is
- * created: its buffer stays untouched (no RSS) until the value is computed,
- * and on PyPy most pending intermediates die unread; reporting them made
- * PyPy run a major collection every few Laplace iterations. */
+ * computed since the last report.  A pending value has no buffer until it
+ * is computed (pn_core_alloc_shape_ex), so it reports nothing when created:
+ * on PyPy most pending intermediates die unread; reporting them made PyPy
+ * run a major collection every few Laplace iterations. */
 static pn_ssize_t pn_pressure_owed;
 
 static inline int pn_core_is_fresh_big(const pn_core *c)
@@ -374,10 +393,10 @@ static inline pn_ssize_t pn_core_footprint(const pn_core *c)
     return (pn_ssize_t)pn_buffer_footprint((size_t)(c->size * PN_ITEM));
 }
 
-static inline pn_ssize_t pn_core_pressure_due(const pn_core *c, int pending)
+static inline pn_ssize_t pn_core_pressure_due(const pn_core *c)
 {
     pn_ssize_t due = pn_pressure_owed;
-    if (!pending && pn_core_is_fresh_big(c))
+    if (pn_core_is_fresh_big(c))
         due += pn_core_footprint(c);
     pn_pressure_owed = 0;
     return due;

@@ -10,8 +10,8 @@
  *     (u[1:-1, 1:-1] = expr), block by block, the intermediates staying in
  *     L1 (pn_lazy_eval);
  *   - into its own buffer the first time anything else reads it
- *     (pn_lazy_force; the buffer is allocated with the array, so forcing
- *     never fails);
+ *     (pn_lazy_force, which allocates the buffer then: it can fail with
+ *     no memory, so every accessor that forces can fail);
  *   - before anything writes to memory one of its leaves lives in
  *     (pn_before_write), so a pending value never sees a later write.
  * Leaves whose memory was exported (buffer protocol, __array_interface__)
@@ -47,8 +47,12 @@ struct pn_lazy {
     pn_lz_arg a, b;
     pn_core *self;        /* the array whose value this is */
     int ops;              /* operators in the tree, pending children included */
+    int deep;             /* had a pending operand when created */
+    int read_by_pending;  /* is (or was) the operand of a pending value */
     const char *lo, *hi;  /* bytes the value may read: its leaves (through
-                             pending children) and its children's buffers */
+                             pending children) and its children's buffers
+                             (a pending child's, once it has one:
+                             pn_readers_see) */
     pn_lazy *prev, *next; /* the pending list, oldest first */
 };
 
@@ -116,28 +120,30 @@ static void pn_forget_exports(const void *buffer, size_t nbytes)
     }
 }
 
-static void pn_before_write(const pn_core *dst);
+static int pn_before_write(const pn_core *dst, pn_err *e);
 
 /* c's memory is being handed out (memoryview asks read-only buffers yet
  * may be writable, so every export counts): pending values reading it are
- * computed now, and no later operator on it is deferred. */
-static void pn_note_export(const pn_core *c)
+ * computed now, and no later operator on it is deferred.  -1: no memory
+ * for those values (nothing exported). */
+static int pn_note_export(const pn_core *c, pn_err *e)
 {
     const char *lo, *hi;
-    pn_before_write(c);
+    if (pn_before_write(c, e) < 0)
+        return -1;
     /* an inline owner (<= 8 elements) never holds a deferred operand */
     if (pn_exports.overflow || c->data == c->inline_buf)
-        return;
+        return 0;
     pn_extent(c, &lo, &hi);
     for (int i = 0; i < pn_exports.n; i++)
         if (pn_exports.span[i].lo <= lo && hi <= pn_exports.span[i].hi)
-            return;   /* already covered */
+            return 0;   /* already covered */
     if (pn_exports.n == pn_exports.cap) {
         int cap = pn_exports.cap ? 2 * pn_exports.cap : 16;
         void *p = realloc(pn_exports.span, cap * sizeof(*pn_exports.span));
-        if (p == NULL) {
+        if (p == NULL) {   /* from now on all memory counts as exported */
             pn_exports.overflow = 1;
-            return;
+            return 0;
         }
         pn_exports.span = p;
         pn_exports.cap = cap;
@@ -145,6 +151,7 @@ static void pn_note_export(const pn_core *c)
     pn_exports.span[pn_exports.n].lo = lo;
     pn_exports.span[pn_exports.n].hi = hi;
     pn_exports.n++;
+    return 0;
 }
 
 /* ---- the pending list ---------------------------------------------------- */
@@ -437,38 +444,6 @@ static int pn_lazy_reads(const pn_lazy *n, const pn_core *dst)
     return 0;
 }
 
-/* Compute n into its own buffer; its array is an ordinary one afterwards. */
-static void pn_lazy_force(pn_lazy *n)
-{
-    pn_core *self = n->self;
-    pn_lazy_eval(n, self);
-    if (pn_core_is_fresh_big(self))   /* its memory is used from now on */
-        pn_pressure_owed += pn_core_footprint(self);
-    self->flags &= ~PN_FRESH;
-    self->lazy = NULL;
-    pn_fuse.forced++;
-    pn_lazy_release(n);
-}
-
-/* dst's memory is about to be written: compute the pending values that
- * read it first (oldest first, so a child is ready before its parents). */
-static void pn_before_write(const pn_core *dst)
-{
-    if (pn_fuse.head == NULL)
-        return;
-    const char *lo, *hi;
-    pn_extent(dst, &lo, &hi);
-    if (!(lo < pn_fuse.hi && pn_fuse.lo < hi))
-        return;
-    pn_lazy *n = pn_fuse.head;
-    while (n != NULL) {
-        pn_lazy *next = n->next;
-        if (lo < n->hi && n->lo < hi && pn_lazy_reads(n, dst))
-            pn_lazy_force(n);
-        n = next;
-    }
-}
-
 static void pn_span_add(const char **lo, const char **hi, const char *l,
                         const char *h)
 {
@@ -478,6 +453,60 @@ static void pn_span_add(const char **lo, const char **hi, const char *l,
         *hi = h;
 }
 
+/* A pending value's new buffer [lo, hi) is read by the values that have it
+ * as an operand, whose spans could not include it: widen the spans of every
+ * value that had a pending operand (there are no parent links; a walk of
+ * the list, only when a value that was an operand is computed). */
+static void pn_readers_see(const pn_core *c)
+{
+    const char *lo, *hi;
+    pn_extent(c, &lo, &hi);
+    pn_span_add(&pn_fuse.lo, &pn_fuse.hi, lo, hi);
+    for (pn_lazy *m = pn_fuse.head; m != NULL; m = m->next)
+        if (m->deep)
+            pn_span_add(&m->lo, &m->hi, lo, hi);
+}
+
+/* Compute n into its own buffer, allocated now; its array is an ordinary
+ * one afterwards.  -1: no memory (n stays pending, nothing changed). */
+static int pn_lazy_force(pn_lazy *n, pn_err *e)
+{
+    pn_core *self = n->self;
+    if (self->data == NULL && pn_core_alloc_data(self, e) < 0)
+        return -1;
+    pn_lazy_eval(n, self);
+    if (n->read_by_pending)
+        pn_readers_see(self);
+    if (pn_core_is_fresh_big(self))   /* its memory is used from now on */
+        pn_pressure_owed += pn_core_footprint(self);
+    self->flags &= ~PN_FRESH;
+    self->lazy = NULL;
+    pn_fuse.forced++;
+    pn_lazy_release(n);
+    return 0;
+}
+
+/* dst's memory is about to be written: compute the pending values that
+ * read it first (oldest first, so a child is ready before its parents). */
+static int pn_before_write(const pn_core *dst, pn_err *e)
+{
+    if (pn_fuse.head == NULL)
+        return 0;
+    const char *lo, *hi;
+    pn_extent(dst, &lo, &hi);
+    if (!(lo < pn_fuse.hi && pn_fuse.lo < hi))
+        return 0;
+    pn_lazy *n = pn_fuse.head;
+    while (n != NULL) {
+        pn_lazy *next = n->next;
+        if (lo < n->hi && n->lo < hi && pn_lazy_reads(n, dst) &&
+            pn_lazy_force(n, e) < 0)
+            return -1;
+        n = next;
+    }
+    return 0;
+}
+
 /* What reading operand c may touch: its own memory, and if it is pending,
  * what its value reads. */
 static void pn_span_of_arg(const pn_core *c, const char **lo, const char **hi)
@@ -485,8 +514,10 @@ static void pn_span_of_arg(const pn_core *c, const char **lo, const char **hi)
     const char *l, *h;
     if (c == NULL)
         return;
-    pn_extent(c, &l, &h);
-    pn_span_add(lo, hi, l, h);
+    if (c->data != NULL) {   /* NULL: pending, no buffer yet */
+        pn_extent(c, &l, &h);
+        pn_span_add(lo, hi, l, h);
+    }
     if (c->lazy != NULL)
         pn_span_add(lo, hi, c->lazy->lo, c->lazy->hi);
 }
@@ -546,6 +577,12 @@ static int pn_defer(const pn_binop *op, pn_core *out, const pn_core *a,
     n->b.scalar = sb;
     n->self = out;
     n->ops = 1 + pn_arg_ops(a) + pn_arg_ops(b);
+    n->deep = (a != NULL && a->lazy != NULL) || (b != NULL && b->lazy != NULL);
+    n->read_by_pending = 0;
+    if (a != NULL && a->lazy != NULL)
+        a->lazy->read_by_pending = 1;
+    if (b != NULL && b->lazy != NULL)
+        b->lazy->read_by_pending = 1;
     n->lo = n->hi = NULL;
     pn_span_of_arg(a, &n->lo, &n->hi);
     pn_span_of_arg(b, &n->lo, &n->hi);
@@ -559,21 +596,25 @@ static int pn_defer(const pn_binop *op, pn_core *out, const pn_core *a,
     pn_fuse.tail = n;
     pn_fuse.count++;
     out->lazy = n;
-    if (pn_fuse.count > PN_FUSE_MAX_PENDING)
-        pn_lazy_force(pn_fuse.head);
+    if (pn_fuse.count > PN_FUSE_MAX_PENDING) {
+        pn_err ignored;   /* no memory: the cap is soft, it stays pending */
+        (void)pn_lazy_force(pn_fuse.head, &ignored);
+    }
     return 0;
 }
 
 /* dst[...] = value of the pending array v, computed straight into dst when
  * possible.  Returns 1 when done, 0 when the caller must force v and assign
- * normally (other shape, or dst overlaps what v reads). */
-static int pn_assign_pending(pn_core *dst, const pn_core *v)
+ * normally (other shape, or dst overlaps what v reads), -1 when no memory
+ * (for values that read dst's memory, computed first). */
+static int pn_assign_pending(pn_core *dst, const pn_core *v, pn_err *e)
 {
     if (v->lazy == NULL || dst->ndim != v->ndim ||
         memcmp(dst->shape, v->shape, (size_t)v->ndim * sizeof(pn_ssize_t)) != 0 ||
         pn_lazy_reads(v->lazy, dst))
         return 0;
-    pn_before_write(dst);
+    if (pn_before_write(dst, e) < 0)
+        return -1;
     pn_lazy_eval(v->lazy, dst);
     pn_fuse.fused++;
     return 1;
