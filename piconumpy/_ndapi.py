@@ -228,6 +228,10 @@ def install(mod):
                                        ndarray, array, mod._unary))
     mod.abs = mod.absolute
 
+    if hasattr(ndarray, "_array_interface"):   # the HPy backends
+        ndarray.__array_interface__ = property(
+            ndarray._array_interface, doc="numpy's array interface (v3)")
+
     _install_constructors(mod)
     _install_binary(mod, ndarray, array)
     _install_shapes(mod, ndarray, array)

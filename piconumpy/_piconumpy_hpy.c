@@ -1561,9 +1561,12 @@ static HPy array_dtype_get(HPyContext *ctx, HPy self, void *closure)
 }
 
 /* numpy's array interface (version 3): lets numpy share the memory even
- * where the buffer protocol is not available. */
-PN_READONLY(array_interface, "__array_interface__")
-static HPy array_interface_get(HPyContext *ctx, HPy self, void *closure)
+ * where the buffer protocol is not available.  A method, made the
+ * __array_interface__ property by _ndapi.install: it can fail (pending
+ * values reading the memory are computed first, MemoryError), and PyPy's
+ * HPy 0.0.4 turns a getter's error into a None result and a later crash. */
+PN_METH(array_interface, "_array_interface", HPyFunc_NOARGS)
+static HPy array_interface_impl(HPyContext *ctx, HPy self)
 {
     pn_core *c = CORE(ctx, self);
     if (c == NULL)

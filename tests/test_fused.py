@@ -12,7 +12,10 @@ import random
 
 import pytest
 
+import piconumpy
+
 N = 64
+_C_BACKENDS = [b for b in piconumpy.backends() if b != "purepy"]
 
 
 @pytest.fixture
@@ -314,6 +317,106 @@ def test_write_into_a_computed_child_keeps_the_parent_exact(nd, np, grid):
     same(p, T * 2.0, np)
     T[0, 0] = 100.0
     same(t, T, np)
+
+
+def test_write_into_a_computed_child_keeps_every_ancestor_exact(nd, np, grid):
+    # the child gets its buffer only when computed, after its readers were
+    # made: every pending ancestor must then see writes into that buffer
+    a, A = grid(24)
+    t = a + 1.0              # pending
+    p = t * 2.0              # reads t
+    g = p - a                # reads p, which reads t
+    h = (g + 0.5) * p        # reads g and p
+    float(t[5, 5])           # t computed into its new buffer
+    t[:, 3] = 5.0            # a strided write into it
+    T = A + 1.0
+    P = T * 2.0
+    G = P - A
+    same(h, (G + 0.5) * P, np)
+    same(g, G, np)
+    same(p, P, np)
+    T[:, 3] = 5.0
+    same(t, T, np)
+
+
+NO_MEMORY_SCRIPT = r"""
+import resource, sys
+from piconumpy import _loader
+name = sys.argv[1]
+pn = _loader.load("hpy_universal", debug=True) if name == "debug" else _loader.load(name)
+n = 4 * 1024 * 1024          # 32 MB per array
+a = pn.linspace(0.0, 1.0, n)
+b = pn.linspace(1.0, 2.0, n)
+out = pn.linspace(0.0, 0.0, n)
+a0, b0 = a[7], b[7]
+pending = pn._fused_info()[1]
+p = (a + b) * 2.0            # pending: no buffer yet
+q = p + 1.0
+assert pn._fused_info()[1] == pending + 3, pn._fused_info()
+
+def vm_bytes():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+resource.setrlimit(resource.RLIMIT_AS, (vm_bytes() + 20 * 2**20, hard))
+failures = []
+def expect_no_memory(what, f):
+    try:
+        f()
+    except MemoryError:
+        failures.append(what)
+    else:
+        raise AssertionError(what + ": no MemoryError")
+
+def write_operand():
+    a[7] = -1.0              # p reads a: computed first, which needs memory
+
+def assign_overlapping():
+    a[:] = p                 # p reads a: computed first
+
+def inplace():
+    global p
+    p *= 3.0
+
+def unary_out():
+    pn.sqrt(a, out=a)        # writes a, which p reads
+
+expect_no_memory("read", lambda: p[7])
+expect_no_memory("sum", lambda: p.sum())
+expect_no_memory("function", lambda: pn.sqrt(q))
+expect_no_memory("write", write_operand)
+expect_no_memory("assign", assign_overlapping)
+expect_no_memory("inplace", inplace)
+expect_no_memory("unary out", unary_out)
+expect_no_memory("binary out", lambda: pn.add(a, 1.0, out=a))
+expect_no_memory("buffer", lambda: memoryview(a))
+expect_no_memory("interface", lambda: a.__array_interface__)
+out[:] = q                   # computed straight into out: no memory needed
+resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+assert a[7] == a0, "a failed write changed a"
+assert p[7] == (a0 + b0) * 2.0 and q[7] == (a0 + b0) * 2.0 + 1.0
+assert out[7] == q[7] and out[n - 1] == q[n - 1]
+a[7] = -1.0
+assert p[7] == (a0 + b0) * 2.0
+print(",".join(failures))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"),
+                    reason="needs Linux /proc to set an address-space limit")
+@pytest.mark.parametrize("name", [b for b in _C_BACKENDS] + (
+    ["debug"] if "hpy_universal" in _C_BACKENDS else []))
+def test_computing_a_pending_value_without_memory_raises(run_python, name):
+    # a pending value's buffer is allocated when it is computed: every path
+    # that computes one (reads, writes into its operands, exports, in-place
+    # operators) raises MemoryError and leaves everything as it was
+    proc = run_python(["-c", NO_MEMORY_SCRIPT, name], check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().split(",") == [
+        "read", "sum", "function", "write", "assign", "inplace", "unary out",
+        "binary out", "buffer", "interface"]
 
 
 def test_many_pending_values_unrelated_writes_force_nothing(nd, np, grid):
