@@ -32,8 +32,10 @@ static PyObject *hook_pressure;    /* NULL unless on PyPy */
 
 #define Array_Check(op) PyObject_TypeCheck(op, array_type)
 /* An array's core for reading: a pending value (fused.h) is computed
- * first.  RAW_CORE: as it is, for the places that defer or assign pending
- * values themselves. */
+ * first, which needs its buffer: NULL with MemoryError set when there is
+ * no memory.  RAW_CORE: as it is, for the places that defer or assign
+ * pending values themselves and for what a pending value already knows
+ * (shape, size, strides). */
 #define RAW_CORE(op) (&((ArrayObject *)(op))->core)
 
 static void raise_err(const pn_err *e);
@@ -434,8 +436,8 @@ static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
         res = deferred_op(op, left, &l, right, &r, nd, shape);
         goto done;
     }
-    settle_operand(left, &l);
-    settle_operand(right, &r);
+    if (settle_operand(left, &l) < 0 || settle_operand(right, &r) < 0)
+        goto done;
     pn_core *c;
     res = new_owner(nd, shape, &c);
     if (res != NULL)

@@ -38,8 +38,10 @@ static int hooks_ready = 0;        /* set by _setup */
 static int pressure_enabled = 0;
 
 /* An array's core for reading: a pending value (fused.h) is computed
- * first.  RAW_CORE: as it is, for the places that defer or assign pending
- * values themselves. */
+ * first, which needs its buffer: NULL with MemoryError set when there is
+ * no memory.  RAW_CORE: as it is, for the places that defer or assign
+ * pending values themselves and for what a pending value already knows
+ * (shape, size, strides). */
 #define RAW_CORE(ctx, h) (&ArrayObject_AsStruct(ctx, h)->core)
 
 static void raise_err(HPyContext *ctx, const pn_err *e);
@@ -560,8 +562,8 @@ static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
         res = deferred_op(ctx, type, op, left, &l, right, &r, nd, shape);
         goto done_r;
     }
-    settle_operand(ctx, left, &l);
-    settle_operand(ctx, right, &r);
+    if (settle_operand(ctx, left, &l) < 0 || settle_operand(ctx, right, &r) < 0)
+        goto done_r;
     pn_core *c;
     res = new_owner_of(ctx, type, nd, shape, &c);
     if (!HPy_IsNull(res))

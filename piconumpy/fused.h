@@ -47,7 +47,6 @@ struct pn_lazy {
     pn_lz_arg a, b;
     pn_core *self;        /* the array whose value this is */
     int ops;              /* operators in the tree, pending children included */
-    int deep;             /* had a pending operand when created */
     int read_by_pending;  /* is (or was) the operand of a pending value */
     const char *lo, *hi;  /* bytes the value may read: its leaves (through
                              pending children) and its children's buffers
@@ -171,7 +170,7 @@ static void pn_pending_unlink(pn_lazy *n)
         pn_fuse.lo = pn_fuse.hi = NULL;
 }
 
-/* From pn_core_free: the array dies with its value never read. */
+/* The value was computed, or its array dies with it never read. */
 static void pn_lazy_release(pn_lazy *n)
 {
     pn_pending_unlink(n);
@@ -453,17 +452,20 @@ static void pn_span_add(const char **lo, const char **hi, const char *l,
         *hi = h;
 }
 
-/* A pending value's new buffer [lo, hi) is read by the values that have it
- * as an operand, whose spans could not include it: widen the spans of every
- * value that had a pending operand (there are no parent links; a walk of
- * the list, only when a value that was an operand is computed). */
+/* A pending value c, just computed into its new buffer, is the operand of
+ * pending values whose spans could not include that buffer: widen theirs
+ * (there are no parent links: a walk of the list, only when a value that
+ * was an operand is computed).  Their own readers need nothing: a parent
+ * is older than its readers, so a write that reaches the buffer computes
+ * the parent first (pn_before_write goes oldest first), and they read the
+ * parent's buffer from then on. */
 static void pn_readers_see(const pn_core *c)
 {
     const char *lo, *hi;
     pn_extent(c, &lo, &hi);
     pn_span_add(&pn_fuse.lo, &pn_fuse.hi, lo, hi);
     for (pn_lazy *m = pn_fuse.head; m != NULL; m = m->next)
-        if (m->deep)
+        if (m->a.arr == c || m->b.arr == c)
             pn_span_add(&m->lo, &m->hi, lo, hi);
 }
 
@@ -577,7 +579,6 @@ static int pn_defer(const pn_binop *op, pn_core *out, const pn_core *a,
     n->b.scalar = sb;
     n->self = out;
     n->ops = 1 + pn_arg_ops(a) + pn_arg_ops(b);
-    n->deep = (a != NULL && a->lazy != NULL) || (b != NULL && b->lazy != NULL);
     n->read_by_pending = 0;
     if (a != NULL && a->lazy != NULL)
         a->lazy->read_by_pending = 1;

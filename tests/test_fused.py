@@ -339,6 +339,20 @@ def test_write_into_a_computed_child_keeps_every_ancestor_exact(nd, np, grid):
     same(t, T, np)
 
 
+def test_child_computed_by_a_write_into_its_operand(nd, np, grid):
+    a, A = grid(25)
+    t = a + 1.0
+    p = t * 2.0
+    g = p - 1.0
+    a[0, 0] = 9.0            # t reads a: computed (p and g do not read a now)
+    t[1, :] = -3.0           # p reads t's new buffer: computed first
+    T = A + 1.0
+    same(p, T * 2.0, np)
+    same(g, T * 2.0 - 1.0, np)
+    T[1, :] = -3.0
+    same(t, T, np)
+
+
 NO_MEMORY_SCRIPT = r"""
 import resource, sys
 from piconumpy import _loader
@@ -347,12 +361,14 @@ pn = _loader.load("hpy_universal", debug=True) if name == "debug" else _loader.l
 n = 4 * 1024 * 1024          # 32 MB per array
 a = pn.linspace(0.0, 1.0, n)
 b = pn.linspace(1.0, 2.0, n)
-out = pn.linspace(0.0, 0.0, n)
+out = pn.linspace(1.0, 3.0, n)
+out0 = out[n - 1]
 a0, b0 = a[7], b[7]
 pending = pn._fused_info()[1]
 p = (a + b) * 2.0            # pending: no buffer yet
 q = p + 1.0
-assert pn._fused_info()[1] == pending + 3, pn._fused_info()
+r = out * 2.0                # reads out
+assert pn._fused_info()[1] == pending + 4, pn._fused_info()
 
 def vm_bytes():
     for line in open("/proc/self/status"):
@@ -380,10 +396,14 @@ def inplace():
     global p
     p *= 3.0
 
+def assign_pending():
+    out[:] = q               # straight into out, but r reads out: computed first
+
 def unary_out():
     pn.sqrt(a, out=a)        # writes a, which p reads
 
 expect_no_memory("read", lambda: p[7])
+expect_no_memory("broadcast", lambda: p + pn.linspace(1.0, 1.0, 1))
 expect_no_memory("sum", lambda: p.sum())
 expect_no_memory("function", lambda: pn.sqrt(q))
 expect_no_memory("write", write_operand)
@@ -393,11 +413,14 @@ expect_no_memory("unary out", unary_out)
 expect_no_memory("binary out", lambda: pn.add(a, 1.0, out=a))
 expect_no_memory("buffer", lambda: memoryview(a))
 expect_no_memory("interface", lambda: a.__array_interface__)
-out[:] = q                   # computed straight into out: no memory needed
+expect_no_memory("assign pending", assign_pending)
+assert out[n - 1] == out0, "a failed assignment changed out"
 resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+out[:] = q
 assert a[7] == a0, "a failed write changed a"
 assert p[7] == (a0 + b0) * 2.0 and q[7] == (a0 + b0) * 2.0 + 1.0
 assert out[7] == q[7] and out[n - 1] == q[n - 1]
+assert r[n - 1] == out0 * 2.0, "r saw the later write into out"
 a[7] = -1.0
 assert p[7] == (a0 + b0) * 2.0
 print(",".join(failures))
@@ -415,8 +438,8 @@ def test_computing_a_pending_value_without_memory_raises(run_python, name):
     proc = run_python(["-c", NO_MEMORY_SCRIPT, name], check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().split(",") == [
-        "read", "sum", "function", "write", "assign", "inplace", "unary out",
-        "binary out", "buffer", "interface"]
+        "read", "broadcast", "sum", "function", "write", "assign", "inplace",
+        "unary out", "binary out", "buffer", "interface", "assign pending"]
 
 
 def test_many_pending_values_unrelated_writes_force_nothing(nd, np, grid):
