@@ -8,8 +8,9 @@
  *   baseline  x86-64 (SSE2), runs everywhere;
  *   avx2      256-bit vectors; sin cos tan exp log pow from glibc's libmvec
  *             (_ZGVdN4v_*, documented max error 4 ulp);
- *   avx512    512-bit vectors; libmvec's _ZGVeN8v_* for sin cos tan pow, our
- *             own exp and log (vmath_avx512.h, with their error analysis).
+ *   avx512    512-bit vectors (AVX512F and DQ); libmvec's _ZGVeN8v_* for sin
+ *             cos tan pow, our own exp and log (vmath_avx512.h, with their
+ *             error analysis).
  * The best level the CPU supports is chosen when the module loads;
  * PICONUMPY_SIMD=baseline|avx2|avx512 lowers it (for tests and benchmarks).
  * No -ffast-math and no FMA contraction: add/sub/mul/div/sqrt and the sums
@@ -312,7 +313,7 @@ PN_LEVEL_TABLE_MM(avx2, pn_sin_avx2, pn_cos_avx2, pn_tan_avx2, pn_exp_avx2,
                   pn_log_avx2, pn_min_avx2v, pn_max_avx2v)
 
 #pragma GCC push_options
-#pragma GCC target("avx512f")
+#pragma GCC target("avx512f,avx512dq")
 PN_LEVEL_STREAM_ARITH(avx512, _mm512, 8, 64)
 PN_LEVEL_REST(avx512)
 PN_LEVEL_MVEC_POW(avx512, __m512d, 8, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _ZGVeN8vv_pow)
@@ -350,7 +351,8 @@ static int pn_simd_init(void)
     __builtin_cpu_init();
     int allow512 = !want || strcmp(want, "avx512") == 0;
     int allow2 = allow512 || strcmp(want, "avx2") == 0;
-    if (allow512 && __builtin_cpu_supports("avx512f"))
+    if (allow512 && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512dq"))
         pn_simd = &pn_simd_avx512;
     else if (allow2 && __builtin_cpu_supports("avx2"))
         pn_simd = &pn_simd_avx2;
