@@ -828,7 +828,7 @@ def machine_info(results, args, elapsed, load_before, flags=()):
                      % (load_before[0], load_after[0]))
     if IS_X86_64:
         lines.append("- CPU SIMD: %s" % ", ".join(
-            "%s %s" % (f, "yes" if f in flags else "no") for f in ("avx2", "fma", "avx512f")))
+            "%s %s" % (f, "yes" if f in flags else "no") for f in ("avx2", "fma", "avx512f", "avx512dq")))
     for key, label in INTERPRETERS:
         res = results.get(key)
         if res is None:
