@@ -375,6 +375,12 @@ def vm_bytes():
         if line.startswith("VmSize:"):
             return int(line.split()[1]) * 1024
 
+open_handles = None
+if name == "debug":          # error paths must not leak HPy handles
+    import hpy.universal
+    generation = hpy.universal._debug.new_generation()
+    open_handles = lambda: hpy.universal._debug.get_open_handles(generation)
+
 soft, hard = resource.getrlimit(resource.RLIMIT_AS)
 resource.setrlimit(resource.RLIMIT_AS, (vm_bytes() + 20 * 2**20, hard))
 failures = []
@@ -423,6 +429,9 @@ assert out[7] == q[7] and out[n - 1] == q[n - 1]
 assert r[n - 1] == out0 * 2.0, "r saw the later write into out"
 a[7] = -1.0
 assert p[7] == (a0 + b0) * 2.0
+if open_handles is not None:
+    leaks = open_handles()
+    assert not leaks, "leaked HPy handles: %r" % (leaks,)
 print(",".join(failures))
 """
 
