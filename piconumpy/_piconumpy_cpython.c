@@ -64,15 +64,26 @@ static inline pn_core *core_of(PyObject *op)
     return &o->core;
 }
 
-/* pn_before_write, raising its MemoryError */
-static int before_write(const pn_core *dst)
+/* f(c) of fused.h (computing the pending values that read c's memory),
+ * its MemoryError raised: -1 */
+static int raising(int (*f)(const pn_core *, pn_err *), const pn_core *c)
 {
     pn_err e;
-    if (pn_before_write(dst, &e) < 0) {
+    if (f(c, &e) < 0) {
         raise_err(&e);
         return -1;
     }
     return 0;
+}
+
+static int before_write(const pn_core *dst)
+{
+    return raising(pn_before_write, dst);
+}
+
+static int note_export(const pn_core *c)
+{
+    return raising(pn_note_export, c);
 }
 #define CORE(op) core_of((PyObject *)(op))
 
@@ -601,6 +612,18 @@ static pn_core *as_array(PyObject *obj, PyObject **tmp, PyObject **arr)
     return c;
 }
 
+/* out (c) can take src's shape, and the pending values that read it are
+ * computed: -1 with the error raised. */
+static int out_ready(pn_core *c, const pn_core *src)
+{
+    pn_err e;
+    if (pn_check_assignable(c, src->ndim, src->shape, &e) < 0) {
+        raise_err(&e);
+        return -1;
+    }
+    return before_write(c);
+}
+
 static PyObject *unary_apply(PyObject *obj, pn_kernel_unary k, PyObject *out)
 {
     PyObject *tmp, *res = NULL;
@@ -624,34 +647,24 @@ static PyObject *unary_apply(PyObject *obj, pn_kernel_unary k, PyObject *out)
     else if (!Array_Check(out)) {
         PyErr_SetString(PyExc_TypeError, "out must be a piconumpy array");
     }
-    else {
-        c = CORE(out);
-        int ok = c != NULL &&
-                 pn_check_assignable(c, src->ndim, src->shape, &e) == 0;
-        if (ok && before_write(c) < 0)
-            c = NULL;
-        if (c == NULL) {
-            /* MemoryError raised */
-        }
-        else if (!ok) {
+    else if ((c = CORE(out)) == NULL || out_ready(c, src) < 0) {
+        /* the error is raised */
+    }
+    else if (src != c && pn_may_overlap(c, src)) {
+        pn_core t;
+        if (pn_core_alloc_shape(&t, src->ndim, src->shape, &e) < 0) {
             raise_err(&e);
         }
-        else if (src != c && pn_may_overlap(c, src)) {
-            pn_core t;
-            if (pn_core_alloc_shape(&t, src->ndim, src->shape, &e) < 0) {
-                raise_err(&e);
-            }
-            else {
-                pn_to_contiguous(t.data, src);
-                pn_nd_unary(k, c, &t);
-                pn_core_free(&t);
-                res = Py_NewRef(out);
-            }
-        }
         else {
-            pn_nd_unary(k, c, src);
+            pn_to_contiguous(t.data, src);
+            pn_nd_unary(k, c, &t);
+            pn_core_free(&t);
             res = Py_NewRef(out);
         }
+    }
+    else {
+        pn_nd_unary(k, c, src);
+        res = Py_NewRef(out);
     }
     Py_XDECREF(tmp);
     return res;
@@ -1247,11 +1260,8 @@ static PyObject *array_get_interface(PyObject *self, void *closure)
     pn_core *c = CORE(self);
     if (c == NULL)
         return NULL;
-    pn_err e;
-    if (pn_note_export(c, &e) < 0) {
-        raise_err(&e);
+    if (note_export(c) < 0)
         return NULL;
-    }
     return Py_BuildValue("{s:N,s:N,s:s,s:(NO),s:i}",
                          "shape", ssize_tuple(c->ndim, c->shape),
                          "strides", ssize_tuple(c->ndim, c->strides),
@@ -1270,11 +1280,8 @@ static int array_getbuffer(PyObject *self, Py_buffer *view, int flags)
                         "ndarray is not contiguous in the requested order");
         return -1;
     }
-    pn_err e;
-    if (pn_note_export(c, &e) < 0) {   /* memoryview asks read-only, yet may write */
-        raise_err(&e);
+    if (note_export(c) < 0)   /* memoryview asks read-only, yet may write */
         return -1;
-    }
     view->buf = c->data;
     view->obj = Py_NewRef(self);
     view->len = c->size * PN_ITEM;

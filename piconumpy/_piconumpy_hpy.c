@@ -70,15 +70,26 @@ static inline pn_core *core_of(HPyContext *ctx, HPy h)
     return &o->core;
 }
 
-/* pn_before_write, raising its MemoryError */
-static int before_write(HPyContext *ctx, const pn_core *dst)
+/* f(c) of fused.h (computing the pending values that read c's memory),
+ * its MemoryError raised: -1 */
+static int raising(HPyContext *ctx, int (*f)(const pn_core *, pn_err *), const pn_core *c)
 {
     pn_err e;
-    if (pn_before_write(dst, &e) < 0) {
+    if (f(c, &e) < 0) {
         raise_err(ctx, &e);
         return -1;
     }
     return 0;
+}
+
+static int before_write(HPyContext *ctx, const pn_core *dst)
+{
+    return raising(ctx, pn_before_write, dst);
+}
+
+static int note_export(HPyContext *ctx, const pn_core *c)
+{
+    return raising(ctx, pn_note_export, c);
 }
 #define CORE(ctx, h) core_of(ctx, h)
 
@@ -735,6 +746,18 @@ static void close_tmp(HPyContext *ctx, HPy tmp)
         HPy_Close(ctx, tmp);
 }
 
+/* out (c) can take src's shape, and the pending values that read it are
+ * computed: -1 with the error raised. */
+static int out_ready(HPyContext *ctx, pn_core *c, const pn_core *src)
+{
+    pn_err e;
+    if (pn_check_assignable(c, src->ndim, src->shape, &e) < 0) {
+        raise_err(ctx, &e);
+        return -1;
+    }
+    return before_write(ctx, c);
+}
+
 /* k(obj) into a new array, or into out (not NULL) of the same shape. */
 static HPy unary_apply(HPyContext *ctx, HPy obj, pn_kernel_unary k, HPy out)
 {
@@ -761,34 +784,24 @@ static HPy unary_apply(HPyContext *ctx, HPy obj, pn_kernel_unary k, HPy out)
     else if (!is_array(ctx, out)) {
         raise_type(ctx, "out must be a piconumpy array");
     }
-    else {
-        c = CORE(ctx, out);
-        int ok = c != NULL &&
-                 pn_check_assignable(c, src->ndim, src->shape, &e) == 0;
-        if (ok && before_write(ctx, c) < 0)
-            c = NULL;
-        if (c == NULL) {
-            /* MemoryError raised */
-        }
-        else if (!ok) {
+    else if ((c = CORE(ctx, out)) == NULL || out_ready(ctx, c, src) < 0) {
+        /* the error is raised */
+    }
+    else if (src != c && pn_may_overlap(c, src)) {
+        pn_core t;
+        if (pn_core_alloc_shape(&t, src->ndim, src->shape, &e) < 0) {
             raise_err(ctx, &e);
         }
-        else if (src != c && pn_may_overlap(c, src)) {
-            pn_core t;
-            if (pn_core_alloc_shape(&t, src->ndim, src->shape, &e) < 0) {
-                raise_err(ctx, &e);
-            }
-            else {
-                pn_to_contiguous(t.data, src);
-                pn_nd_unary(k, c, &t);
-                pn_core_free(&t);
-                res = HPy_Dup(ctx, out);
-            }
-        }
         else {
-            pn_nd_unary(k, c, src);
+            pn_to_contiguous(t.data, src);
+            pn_nd_unary(k, c, &t);
+            pn_core_free(&t);
             res = HPy_Dup(ctx, out);
         }
+    }
+    else {
+        pn_nd_unary(k, c, src);
+        res = HPy_Dup(ctx, out);
     }
     close_tmp(ctx, tmp);
     return res;
@@ -1573,11 +1586,8 @@ static HPy array_interface_impl(HPyContext *ctx, HPy self)
     pn_core *c = CORE(ctx, self);
     if (c == NULL)
         return HPy_NULL;
-    pn_err e;
-    if (pn_note_export(c, &e) < 0) {
-        raise_err(ctx, &e);
+    if (note_export(ctx, c) < 0)
         return HPy_NULL;
-    }
     HPy d = HPyDict_New(ctx);
     HPy shape = ssize_tuple(ctx, c->ndim, c->shape);
     HPy strides = ssize_tuple(ctx, c->ndim, c->strides);
@@ -1624,11 +1634,8 @@ static int array_getbuffer_impl(HPyContext *ctx, HPy self, HPy_buffer *view,
                          "ndarray is not contiguous in the requested order");
         return -1;
     }
-    pn_err e;
-    if (pn_note_export(c, &e) < 0) {   /* memoryview asks read-only, yet may write */
-        raise_err(ctx, &e);
+    if (note_export(ctx, c) < 0)   /* memoryview asks read-only, yet may write */
         return -1;
-    }
     view->buf = c->data;
     view->obj = HPy_Dup(ctx, self);
     view->len = c->size * PN_ITEM;

@@ -107,3 +107,41 @@ def _run_python(args, env=None, check=True):
 @pytest.fixture
 def run_python():
     return _run_python
+
+
+def _c_compiler():
+    """$CC, else the first of gcc, cc, clang found; None without one."""
+    import shutil
+    cc = os.environ.get("CC")
+    if cc and shutil.which(cc.split()[0]):
+        return cc.split()
+    for name in ("gcc", "cc", "clang"):
+        if shutil.which(name):
+            return [name]
+    return None
+
+
+@pytest.fixture(scope="session")
+def build_c_driver(tmp_path_factory):
+    """build(source, flags) compiles tests/c/<source> against piconumpy's
+    headers and returns (executable, the compiler's stderr); skips the test
+    when there is no C compiler."""
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    include = os.path.join(os.path.dirname(here), "piconumpy")
+
+    def build(source, flags):
+        cc = _c_compiler()
+        if cc is None:
+            pytest.skip("no C compiler")
+        name = os.path.splitext(source)[0]
+        exe = str(tmp_path_factory.mktemp(name) / name)
+        cmd = cc + list(flags) + ["-I", include, os.path.join(here, "c", source),
+                                  "-o", exe, "-lm"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        assert proc.returncode == 0, "compile failed:\n%s\n%s" % (
+            " ".join(cmd), proc.stderr)
+        return exe, proc.stderr
+
+    return build

@@ -7,46 +7,24 @@ bounds computed in plain Python and, when numpy is available, against numpy.
 Skipped only when there is no C compiler.
 """
 import math
-import os
 import random
 import re
-import shutil
 import subprocess
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SOURCE = os.path.join(HERE, "c", "test_linalg.c")
-INCLUDE = os.path.join(os.path.dirname(HERE), "piconumpy")
 EPS = 2.0 ** -52
 
 
 # ------------------------------------------------------------------ driver
 
 
-def find_compiler():
-    cc = os.environ.get("CC")
-    if cc and shutil.which(cc.split()[0]):
-        return cc.split()
-    for name in ("gcc", "cc", "clang"):
-        if shutil.which(name):
-            return [name]
-    return None
-
-
 @pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    cc = find_compiler()
-    if cc is None:
-        pytest.skip("no C compiler")
-    exe = str(tmp_path_factory.mktemp("linalg") / "test_linalg")
+def driver(build_c_driver):
     # -ffp-contract=off: no FMA, so the C products round exactly like the
     # plain-Python references below (on every architecture)
-    cmd = cc + ["-O2", "-std=c99", "-Wall", "-Wextra", "-ffp-contract=off",
-                "-I", INCLUDE, SOURCE, "-o", exe, "-lm"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, "compile failed:\n%s\n%s" % (" ".join(cmd), proc.stderr)
-    return exe, proc.stderr
+    return build_c_driver("test_linalg.c", [
+        "-O2", "-std=c99", "-Wall", "-Wextra", "-ffp-contract=off"])
 
 
 def flat(rows):

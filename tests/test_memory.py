@@ -43,21 +43,12 @@ def test_many_large_temporaries_keep_rss_bounded(backend_name, run_python):
         peak, backend_name, sys.implementation.name)
 
 
-def test_buffer_cache_ring(tmp_path):
+def test_buffer_cache_ring(build_c_driver):
     """piconumpy/array_core.h's cache of freed large buffers, driven from C
     (tests/c/test_buffer_cache.c): newest of a size first, gaps closed in
     order, oldest evicted, slot and byte caps, the ring wrapping around."""
-    import shutil
     import subprocess
-    cc = os.environ.get("CC", "gcc").split()
-    if not shutil.which(cc[0]):
-        pytest.skip("no C compiler")
-    here = os.path.dirname(os.path.abspath(__file__))
-    exe = str(tmp_path / "test_buffer_cache")
-    cmd = cc + ["-O1", "-std=gnu11", "-Wall", "-Werror", "-Wno-unused-function",
-                "-pthread", "-I", os.path.join(os.path.dirname(here), "piconumpy"),
-                os.path.join(here, "c", "test_buffer_cache.c"), "-o", exe, "-lm"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    exe, _ = build_c_driver("test_buffer_cache.c", [
+        "-O1", "-std=gnu11", "-Wall", "-Werror", "-Wno-unused-function", "-pthread"])
     out = subprocess.run([exe], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout

@@ -293,23 +293,13 @@ def test_concurrent_python_threads(nd, threads):
 
 
 @pytest.fixture(scope="module")
-def cgroup_driver(tmp_path_factory):
+def cgroup_driver(build_c_driver):
     """tests/c/test_cgroup_cpus.c compiled against piconumpy/threads.h."""
-    import shutil
-    import subprocess
     import sys
     if not sys.platform.startswith("linux"):
         pytest.skip("container CPU quotas are read on Linux only")
-    cc = os.environ.get("CC", "gcc").split()
-    if not shutil.which(cc[0]):
-        pytest.skip("no C compiler")
-    here = os.path.dirname(os.path.abspath(__file__))
-    exe = str(tmp_path_factory.mktemp("cgroup") / "test_cgroup_cpus")
-    cmd = cc + ["-O1", "-std=gnu11", "-Wall", "-Werror", "-Wno-unused-function",
-                "-pthread", "-I", os.path.join(os.path.dirname(here), "piconumpy"),
-                os.path.join(here, "c", "test_cgroup_cpus.c"), "-o", exe, "-lm"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    exe, _ = build_c_driver("test_cgroup_cpus.c", [
+        "-O1", "-std=gnu11", "-Wall", "-Werror", "-Wno-unused-function", "-pthread"])
     return exe
 
 
