@@ -136,13 +136,31 @@ static inline __m512d pn_exp8(__m512d x)
 /* The array loop over a vector function F: full vectors, then one masked
  * vector for the tail, so every element goes through the same arithmetic.
  * Masked-off lanes hold 1.0, an ordinary input of both exp and log (0.0
- * would send log to its special-value path). */
+ * would send log to its special-value path).  Outputs of >= PN_STREAM_MIN
+ * elements (simd.h; a thread's part of a split loop counts alone) take
+ * non-temporal stores, after one masked vector up to the 64-byte boundary:
+ * on 1e7 elements, exp 0.39 -> 0.29 ns per element on one core, 0.34 ->
+ * 0.27 on two (measured in C); below that size the output is better left
+ * in the cache (1e6, two threads: 0.14 -> 0.19). */
 #define PN_AVX512_ARRAY_LOOP(NAME, F)                                        \
     static void NAME(double *o, const double *a, pn_ssize_t n)               \
     {                                                                        \
         pn_ssize_t i = 0;                                                    \
-        for (; i + 8 <= n; i += 8)                                           \
-            _mm512_storeu_pd(o + i, F(_mm512_loadu_pd(a + i)));              \
+        if (n >= PN_STREAM_MIN && o != a && ((size_t)o & 7) == 0) {          \
+            pn_ssize_t head = (pn_ssize_t)((64 - ((size_t)o & 63)) & 63) / 8; \
+            if (head) {                                                      \
+                __mmask8 k = (__mmask8)((1u << head) - 1);                   \
+                __m512d x = _mm512_mask_loadu_pd(_mm512_set1_pd(1.0), k, a); \
+                _mm512_mask_storeu_pd(o, k, F(x));                           \
+                i = head;                                                    \
+            }                                                                \
+            for (; i + 8 <= n; i += 8)                                       \
+                _mm512_stream_pd(o + i, F(_mm512_loadu_pd(a + i)));          \
+            _mm_sfence();                                                    \
+        } else {                                                             \
+            for (; i + 8 <= n; i += 8)                                       \
+                _mm512_storeu_pd(o + i, F(_mm512_loadu_pd(a + i)));          \
+        }                                                                    \
         if (i < n) {                                                         \
             __mmask8 k = (__mmask8)((1u << (n - i)) - 1);                    \
             __m512d x = _mm512_mask_loadu_pd(_mm512_set1_pd(1.0), k, a + i); \
