@@ -5,30 +5,39 @@
  * Why our own: on AVX-512 CPUs numpy ships SIMD exp/log of its own, and
  * glibc's libmvec (_ZGVeN8v_exp/log) is no faster than numpy there (measured
  * on an AMD EPYC with AVX-512: log 0.57 ns/element for both).  AVX-512 has
- * what makes short kernels possible: getexp/getmant split a double
- * (subnormals included) in two instructions, scalef rebuilds one with
- * correct overflow/underflow, and 512-bit FMA.
+ * what makes short kernels possible: vpermt2pd looks up 16-entry tables
+ * held in two registers, scalef builds 2^n y with correct overflow and
+ * underflow, 64-bit integer <-> double conversions, 512-bit FMA.
  *
  * Error analysis (bound asked for: 4 ulp; tests/test_math_accuracy.py
  * measures it against mpmath at 128 bits, special values included):
  *
- * log(x): x = 2^e * m, m in [sqrt(2)/2, sqrt(2)), f = m - 1 (exact, Sterbenz),
- *   log(x) = e*ln2 + log1p(f), log1p(f) = 2 atanh(s), s = f / (2 + f),
- *   |s| <= 0.1716.  log1p(f) = f - s (f - R(s^2)) with R the degree-7
- *   minimax polynomial of fdlibm's e_log.c (|error| < 2^-58.45 on this
- *   range, per its documentation; fdlibm uses this form for part of the
- *   range, and a longer one, f - f^2/2 + s (f^2/2 + R), for the rest).  f
- *   is exact and carries the value; the correction s (f - R) is at most
- *   0.2 of |log1p(f)| (f = 0.414: 0.066 of 0.347), so its errors -- s
- *   rounded twice (2 + f, the division: 1.5 ulp of s), R, the product --
- *   count at most 0.2 of their size in the result: with the final FMA's
- *   rounding, about 1 ulp (measured: 1.09 ulp at most over 200 000 random
- *   inputs, vs mpmath).  The shorter form saves four of 30 vector
- *   instructions, R by Horner two more and one vfpclasspd for the special
- *   values two more (log 0.416 -> 0.394 ns per element).
- *   ln2 is split in ln2_hi (32 significant bits: e*ln2_hi exact for every
- *   exponent) + ln2_lo, added last: e ln2_hi + (log1p(f) + e ln2_lo).  Inputs outside (0, inf) (zero,
- *   negative, inf, nan) take the C library's log, lane by lane.
+ * log(x): x = 2^e * m with m in [1 - 1/64, 2 - 1/32), taken from x's bits
+ *   (integer subtraction and shifts: cheaper here than getexp/getmant and
+ *   their fix-up to a range around 1), j = the interval of m among 16
+ *   (the table below), c_j its centre (c_0 = 1), 1/c_j rounded:
+ *   log(x) = e ln2 + log(c_j) + log1p(r),  r = m (1/c_j) - 1,  |r| < 0.0313
+ *   with log(c_j) = -log(1/c_j) of the rounded 1/c_j, so that rounding 1/c_j
+ *   costs nothing.  r comes from one FMA: exact for j = 0 (m - 1,
+ *   Sterbenz), else rounded once, 2^-58 absolute, against a result of at
+ *   least |log(c_j)| - |r| > 0.03.  log1p(r) = r + r^2 P(r), P of degree 7
+ *   fitted to (log1p(r) - r)/r^2 on the range of r (Chebyshev, mpmath):
+ *   relative error < 2^-55.6 with its coefficients rounded to doubles.
+ *   log(c_j) = hi + lo with hi a multiple of 2^-42, so e ln2_hi + hi is
+ *   exact (ln2_hi has 32 significant bits, |e| <= 1075); the result is
+ *   (e ln2_hi + hi) + (r + (e ln2_lo + lo + r^2 P(r))).  The inner sum
+ *   rounds to 0.5 ulp of r, which is less than the result's ulp unless r
+ *   and log(c_j) nearly cancel, where |r| is at most about the result:
+ *   with the final rounding, about 1 ulp.  Near 1 (e = 0, j = 0) it is
+ *   r + r^2 P(r) with r exact and r^2 P(r) < r/64: the final rounding
+ *   and 1/64 of P's error.  Measured: 1.02 ulp at most over 2 million
+ *   inputs vs mpmath (interval edges at every exponent and the
+ *   neighbourhood of 1 included; tests/test_math_accuracy.py checks it).
+ *   Tables and P: tools/vmath_tables.py.  0.344 -> 0.26 ns per element
+ *   against fdlibm's division-based atanh form, which needed getexp and
+ *   getmant.
+ *   Inputs outside (0, inf) and subnormals (their bits do not give m)
+ *   take the C library's log, lane by lane.
  *
  * exp(x): x = (16 q + j) ln2/16 + r with n = 16 q + j = round(16 x / ln2),
  *   j = n mod 16, |r| <= ln2/32 (+ rounding), and
@@ -62,39 +71,66 @@
 #define PN_LN2_HI 6.93147180369123816490e-01
 #define PN_LN2_LO 1.90821492927058770002e-10
 
+/* The log table: 16 intervals of m, equal in m's bits, the first one
+ * centred on 1: [1 - 1/64, 1 + 1/32), [1 + 1/32, 1 + 3/32), ...,
+ * [2 - 3/32, 2 - 1/32) (PN_LOG_OFF: the bits of 1 - 1/64).  1/c_j: 1 over
+ * the interval's midpoint, rounded (1 for j = 0); log(c_j) = -log(1/c_j)
+ * as hi (a multiple of 2^-42) + lo (mpmath, 200 bits). */
+#define PN_LOG_OFF 0x3fef800000000000LL
+static const double pn_log_invc[16] __attribute__((aligned(64))) = {
+    0x1.0000000000000p+0, 0x1.e1e1e1e1e1e1ep-1, 0x1.c71c71c71c71cp-1,
+    0x1.af286bca1af28p-1, 0x1.999999999999ap-1, 0x1.8618618618618p-1,
+    0x1.745d1745d1746p-1, 0x1.642c8590b2164p-1, 0x1.5555555555555p-1,
+    0x1.47ae147ae147bp-1, 0x1.3b13b13b13b14p-1, 0x1.2f684bda12f68p-1,
+    0x1.2492492492492p-1, 0x1.1a7b9611a7b96p-1, 0x1.1111111111111p-1,
+    0x1.0842108421084p-1};
+static const double pn_log_c_hi[16] __attribute__((aligned(64))) = {
+    0x0.0p+0, 0x1.f0a30c0118000p-5, 0x1.e27076e2b0000p-4,
+    0x1.5ff3070a7a000p-3, 0x1.c8ff7c79aa000p-3, 0x1.1675cababa000p-2,
+    0x1.4618bc21c6000p-2, 0x1.739d7f6bbd000p-2, 0x1.9f323ecbfa000p-2,
+    0x1.c8ff7c79aa000p-2, 0x1.f128f5faf0000p-2, 0x1.0be72e4252800p-1,
+    0x1.1e85f5e704000p-1, 0x1.307d7334f1000p-1, 0x1.41d8fe8467000p-1,
+    0x1.52a2d265bc800p-1};
+static const double pn_log_c_lo[16] __attribute__((aligned(64))) = {
+    0x0.0p+0, -0x1.d579e83368e91p-45, -0x1.a2c2c2af0003cp-45,
+    -0x1.8546f183bebf2p-44, -0x1.7814f689f8434p-45, 0x1.83c0e731f55c4p-44,
+    -0x1.3e02f484c84ccp-46, 0x1.c7389314feb50p-52, -0x1.ecc3525ca2643p-44,
+    -0x1.77acf689f8434p-44, 0x1.baecd720ec44cp-44, 0x1.419b4c4bdd99fp-44,
+    0x1.a17bd8b34be7cp-46, 0x1.7c7f6b2143eadp-46, 0x1.5742325e617a3p-44,
+    -0x1.2a68c41ba8752p-44};
+/* a 16-entry table lookup: two zmm registers, one vpermt2pd (each lane's
+ * index is its low 4 bits) */
+static inline __m512d pn_lookup16(const double *table, __m512i index)
+{
+    return _mm512_permutex2var_pd(_mm512_load_pd(table), index,
+                                  _mm512_load_pd(table + 8));
+}
+
 static inline __m512d pn_log8(__m512d x)
 {
-    /* fdlibm's e_log.c minimax coefficients for R(z) = sum Lg_i z^i */
-    const __m512d lg1 = _mm512_set1_pd(6.666666666666735130e-01);
-    const __m512d lg2 = _mm512_set1_pd(3.999999999940941908e-01);
-    const __m512d lg3 = _mm512_set1_pd(2.857142874366239149e-01);
-    const __m512d lg4 = _mm512_set1_pd(2.222219843214978396e-01);
-    const __m512d lg5 = _mm512_set1_pd(1.818357216161805012e-01);
-    const __m512d lg6 = _mm512_set1_pd(1.531383769920937332e-01);
-    const __m512d lg7 = _mm512_set1_pd(1.479819860511658591e-01);
-    const __m512d one = _mm512_set1_pd(1.0), half = _mm512_set1_pd(0.5);
-    __m512d m = _mm512_getmant_pd(x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
-    __m512d e = _mm512_getexp_pd(x);
-    /* [1, 2) -> [sqrt(2)/2, sqrt(2)): halving m is exact */
-    __mmask8 big = _mm512_cmp_pd_mask(m, _mm512_set1_pd(1.4142135623730951),
-                                      _CMP_GT_OQ);
-    m = _mm512_mask_mul_pd(m, big, m, half);
-    e = _mm512_mask_add_pd(e, big, e, one);
-    __m512d f = _mm512_sub_pd(m, one);
-    __m512d s = _mm512_div_pd(f, _mm512_add_pd(_mm512_set1_pd(2.0), f));
-    __m512d z = _mm512_mul_pd(s, s);
-    /* R(z) by Horner (fdlibm splits it in two for latency; the loop's
-     * independent vectors hide that, and Horner is two operations less) */
-    __m512d rr = _mm512_fmadd_pd(lg7, z, lg6);
-    rr = _mm512_fmadd_pd(rr, z, lg5);
-    rr = _mm512_fmadd_pd(rr, z, lg4);
-    rr = _mm512_fmadd_pd(rr, z, lg3);
-    rr = _mm512_fmadd_pd(rr, z, lg2);
-    rr = _mm512_fmadd_pd(rr, z, lg1);
-    rr = _mm512_mul_pd(rr, z);
-    __m512d l = _mm512_fnmadd_pd(s, _mm512_sub_pd(f, rr), f);   /* log1p(f) */
-    l = _mm512_fmadd_pd(e, _mm512_set1_pd(PN_LN2_LO), l);
-    return _mm512_fmadd_pd(e, _mm512_set1_pd(PN_LN2_HI), l);
+    const __m512d one = _mm512_set1_pd(1.0);
+    __m512i ix = _mm512_castpd_si512(x);
+    __m512i t = _mm512_sub_epi64(ix, _mm512_set1_epi64(PN_LOG_OFF));
+    __m512i k = _mm512_srai_epi64(t, 52);              /* e */
+    __m512i j = _mm512_srli_epi64(t, 48);              /* low 4 bits: j */
+    __m512d m = _mm512_castsi512_pd(_mm512_sub_epi64(ix, _mm512_slli_epi64(k, 52)));
+    __m512d e = _mm512_cvtepi64_pd(k);
+    __m512d r = _mm512_fmsub_pd(m, pn_lookup16(pn_log_invc, j), one);
+    /* P(r) by Horner */
+    __m512d p = _mm512_set1_pd(0x1.c4ca6e0331ae2p-4);
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(-0x1.005f2b6e84e82p-3));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0x1.2492c372ce5cap-3));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(-0x1.555547791d09cp-3));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0x1.9999998cfddaap-3));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(-0x1.0000000052f80p-2));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0x1.55555555557c8p-2));
+    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(-0x1.ffffffffffff6p-2));
+    __m512d lo = _mm512_fmadd_pd(e, _mm512_set1_pd(PN_LN2_LO),
+                                 pn_lookup16(pn_log_c_lo, j));
+    lo = _mm512_fmadd_pd(_mm512_mul_pd(r, r), p, lo);
+    __m512d hi = _mm512_fmadd_pd(e, _mm512_set1_pd(PN_LN2_HI),
+                                 pn_lookup16(pn_log_c_hi, j));   /* exact */
+    return _mm512_add_pd(hi, _mm512_add_pd(r, lo));
 }
 
 /* 2^(j/16), j = 0..15, correctly rounded (mpmath at 200 bits) */
@@ -170,14 +206,14 @@ static inline __m512d pn_exp8(__m512d x)
 
 PN_AVX512_ARRAY_LOOP(pn_exp_avx512v, pn_exp8)
 
-/* Lanes outside (0, inf) -- zero, negative, inf, nan -- take libm's log.
- * One vfpclasspd (AVX512DQ) finds them: classes QNaN 0x01, +0 0x02, -0
- * 0x04, +inf 0x08, -inf 0x10, negative finite 0x40, SNaN 0x80 (not the
- * subnormals, 0x20: getexp/getmant take those). */
+/* Lanes outside (0, inf) -- zero, negative, inf, nan -- and subnormals take
+ * libm's log.  One vfpclasspd (AVX512DQ) finds them: all eight classes but
+ * the normal positive numbers (QNaN 0x01, +0 0x02, -0 0x04, +inf 0x08,
+ * -inf 0x10, subnormal 0x20, negative finite 0x40, SNaN 0x80). */
 static inline __m512d pn_log8_checked(__m512d x)
 {
     __m512d r = pn_log8(x);
-    __mmask8 bad = _mm512_fpclass_pd_mask(x, 0xDF);
+    __mmask8 bad = _mm512_fpclass_pd_mask(x, 0xFF);
     if (__builtin_expect(bad != 0, 0)) {
         double xs[8], rs[8];
         _mm512_storeu_pd(xs, x);

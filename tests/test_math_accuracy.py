@@ -435,6 +435,11 @@ def _unary_inputs(op):
         xs += [-lu(rng, 1e-300, 1e300) for _ in range(50)]
         xs += [2.0, 0.5, math.e, 10.0, math.nextafter(1.0, 0.0),
                math.nextafter(1.0, 2.0)]
+        # the edges of the AVX-512 kernel's 16 intervals of the mantissa
+        # (bits of 1 - 1/64 + j * 2^48, vmath_avx512.h), at any exponent
+        xs += [_from_bits(0x3FEF800000000000 + rng.randrange(17) * (1 << 48)
+                          + rng.randrange(-3, 3)) * 2.0 ** rng.randrange(-1022, 1023)
+               for _ in range(300)]
     elif op == "sqrt":
         xs += [lu(rng, TINY, 1.7e308) for _ in range(1400)]
         xs += [u(0.0, 100.0) for _ in range(300)]
