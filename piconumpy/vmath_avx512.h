@@ -44,18 +44,23 @@
  *   exp(x) = 2^q * T[j] * exp(r),   T[j] = 2^(j/16) rounded (a 16-entry
  *   table: two zmm registers, one vpermt2pd per vector).  Against the
  *   plain n ln2 reduction the table shrinks r 16-fold, so exp(r) - 1 needs
- *   degree 7 instead of 13: 0.39 -> 0.28 ns per element.
+ *   degree 6 instead of 13: 0.39 -> 0.23 ns per element.
  *   n comes from one FMA with the 1.5 * 2^52 shifter (its low mantissa
- *   bits are n, two's complement, so they index the table directly).
- *   r = (x - n ln2_hi/16) - n ln2_lo/16: n ln2_hi/16 is exact (|n| <=
- *   17232 < 2^15, ln2_hi has 32 bits), the FMA forms x - n ln2_hi/16
+ *   bits are n, two's complement, so they index the table directly), n/16
+ *   from a second one (t/16 - 1.5 * 2^48: exact).
+ *   r = (x - (n/16) ln2_hi) - (n/16) ln2_lo: (n/16) ln2_hi is exact (|n| <=
+ *   17232 < 2^15, ln2_hi has 32 bits), the FMA forms x - (n/16) ln2_hi
  *   exactly; the second FMA rounds once, relative to r.
- *   exp(r) - 1 = r (1 + r/2 + ... + r^6/7!), Taylor: truncation < r^8/8! <
- *   1.2e-18 = 2^-59.5 relative; Horner's roundings are relative to the
- *   correction (|.| < 0.022), so below 0.1 ulp of the result.
- *   y = T[j] + T[j] (exp(r) - 1) in one FMA: one rounding (0.5 ulp) on top
- *   of T[j]'s own (0.5 ulp): about 1.1 ulp in all (measured: 1.02 ulp at
- *   most over 200 000 random inputs, vs mpmath).  scalef(y, n/16)
+ *   exp(r) - 1 = r Q(r), Q of degree 5 fitted to (exp(r) - 1)/r on
+ *   |r| <= ln2/32 (Chebyshev, mpmath; tools/vmath_tables.py): error
+ *   < 2^-56 of exp(r) with Q's coefficients rounded to doubles (Taylor's
+ *   needs one degree more: 0.276 -> 0.234 ns per element with this Q and
+ *   n/16 from t instead of n, then n * (1/16)).
+ *   Horner's roundings are relative to the correction (|r Q| < 0.022), so
+ *   below 0.1 ulp of the result.
+ *   y = T[j] + (T[j] r) Q(r) in one FMA: one rounding (0.5 ulp) on top
+ *   of T[j]'s own (0.5 ulp): about 1.1 ulp in all (measured: 1.11 ulp at
+ *   most over 2 million inputs, vs mpmath).  scalef(y, n/16)
  *   multiplies by 2^floor(n/16) = 2^q exactly for normal results; a
  *   subnormal result is rounded a second time (< 1 ulp of the subnormal
  *   more); it gives inf / 0 beyond the range.  x is first clamped to
@@ -152,21 +157,23 @@ static inline __m512d pn_exp8(__m512d x)
     x = _mm512_max_pd(_mm512_set1_pd(-746.0), x);
     __m512d t = _mm512_fmadd_pd(x, _mm512_set1_pd(16 * 1.4426950408889634),
                                 shifter);
-    __m512d n = _mm512_sub_pd(t, shifter);
-    __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(PN_LN2_HI / 16), x);
-    r = _mm512_fnmadd_pd(n, _mm512_set1_pd(PN_LN2_LO / 16), r);
+    /* n/16 = t/16 - shifter/16, both exact */
+    __m512d n16 = _mm512_fmsub_pd(t, _mm512_set1_pd(1.0 / 16),
+                                  _mm512_set1_pd(0x1.8p52 / 16));
+    __m512d r = _mm512_fnmadd_pd(n16, _mm512_set1_pd(PN_LN2_HI), x);
+    r = _mm512_fnmadd_pd(n16, _mm512_set1_pd(PN_LN2_LO), r);
     /* the index is t's low 4 bits: j = n mod 16 */
     __m512d tj = _mm512_permutex2var_pd(t_lo, _mm512_castpd_si512(t), t_hi);
-    __m512d p = _mm512_set1_pd(1.0 / 5040);   /* 1/7!, ..., 1/2!, 1 */
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 720));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 120));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 24));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0 / 6));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
-    p = _mm512_mul_pd(p, r);                         /* exp(r) - 1 */
-    __m512d y = _mm512_fmadd_pd(tj, p, tj);          /* T[j] exp(r) */
-    return _mm512_scalef_pd(y, _mm512_mul_pd(n, _mm512_set1_pd(1.0 / 16)));
+    /* Q(r) = (exp(r) - 1) / r by Horner */
+    __m512d q = _mm512_set1_pd(0x1.6c17ed4ce9ff6p-10);
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.11123cf2011fdp-7));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.55555554e9466p-5));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.555555547d375p-3));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.0000000000001p-1));
+    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.0000000000003p+0));
+    /* T[j] exp(r) = T[j] + (T[j] r) Q(r) */
+    __m512d y = _mm512_fmadd_pd(_mm512_mul_pd(tj, r), q, tj);
+    return _mm512_scalef_pd(y, n16);   /* 2^floor(n/16) = 2^q */
 }
 
 /* The array loop over a vector function F: full vectors, then one masked
