@@ -100,6 +100,11 @@ def run_worker(label, exe, args, extra=None, env=None):
         cmd.append("--quick")
     if args.rounds:
         cmd += ["--rounds", str(args.rounds)]
+    # numpy's OpenBLAS starts a thread per core at import, which spins
+    # after start-up and after each BLAS call: on a 2-core machine it takes
+    # the core piconumpy's worker needs (measured: log on 1e4 elements on
+    # two threads 2.9 -> 1.8 us without it).  No benchmark here calls BLAS.
+    env = dict(os.environ if env is None else env, OPENBLAS_NUM_THREADS="1")
     print("== %s: %s" % (label, " ".join(cmd)), file=sys.stderr)
     try:
         # stderr is inherited: progress and tracebacks show up live
