@@ -57,21 +57,34 @@ static int pn_nthreads = 1;   /* threads an array loop may use, caller included 
 #define PN_SPIN_CHECK 256   /* pause instructions between clock reads */
 #define PN_TICKET_CLOSED 0xffffffffu
 
+/* Three cache lines, so that a job costs few transfers between cores (one
+ * takes ~0.2 us on the 2-core test VM): what a spinning worker reads (gen,
+ * then the job and the ticket: one line), the finished-chunk count
+ * (written by workers, read by the waiting caller: its own line), and the
+ * caller's bookkeeping.  Measured hand-off cost of a 2-thread job: 0.27 ->
+ * 0.24 us, and 0.67 -> 0.58 us when the two vCPUs sit far apart. */
 static struct {
-    uint32_t gen;          /* futex word: bumped for every job */
-    uint64_t ticket;       /* gen << 32 | next unclaimed chunk */
-    int sleepers;          /* workers in futex_wait */
-    int started;           /* workers running in this process */
-    int cap;               /* most workers this process could start (a
-                              failed pthread_create is not retried) */
-    int busy;              /* a job is in progress (never nested) */
-    unsigned long jobs;    /* loops split so far (for tests) */
-    pn_ssize_t done;       /* chunks finished */
-    /* the job: written only while no chunk of another job can be claimed */
-    pn_range_fn fn;
-    const void *job;
-    pn_ssize_t n, chunk;
-    uint32_t nchunks;
+    struct {
+        uint32_t gen;          /* futex word: bumped for every job */
+        uint32_t nchunks;
+        uint64_t ticket;       /* gen << 32 | next unclaimed chunk */
+        /* the job: written only while no chunk of another job can be
+         * claimed */
+        pn_range_fn fn;
+        const void *job;
+        pn_ssize_t n, chunk;
+    } __attribute__((aligned(64)));
+    struct {
+        pn_ssize_t done;       /* chunks finished */
+    } __attribute__((aligned(64)));
+    struct {
+        int sleepers;          /* workers in futex_wait */
+        int started;           /* workers running in this process */
+        int cap;               /* most workers this process could start (a
+                                  failed pthread_create is not retried) */
+        int busy;              /* a job is in progress (never nested) */
+        unsigned long jobs;    /* loops split so far (for tests) */
+    } __attribute__((aligned(64)));
 } pn_pool;
 
 #define PN_LOAD(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
