@@ -52,7 +52,9 @@ WORKER = os.path.join(HERE, "_worker.py")
 MARK = "@@PICONUMPY-BENCH-JSON@@ "
 
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
 import large_arrays  # noqa: E402  (OPS: labels and bytes; imports no array library)
+from cpu_levels import LEVEL_CPU_FLAGS, LEVELS, cpu_flags  # noqa: E402
 
 # column key -> label; the key is the role given on the command line
 INTERPRETERS = [("cpython", "CPython"), ("pypy", "PyPy")]
@@ -132,29 +134,14 @@ def run_worker(label, exe, args, extra=None, env=None):
 
 # -------------------------------------------------------------- large arrays
 
-LARGE_LEVELS = ("baseline", "avx2", "avx512")
+LARGE_LEVELS = LEVELS
 LARGE_DEFAULT = "default"   # the only "level" before piconumpy.simd_level()
 # seconds of rounds per interpreter, shared by its SIMD-level workers; with
 # process start-up, array set-up and warm-up the section stays within ~90 s
 LARGE_SECONDS = 55.0
-# the /proc/cpuinfo flags each level needs (piconumpy/simd.h checks the same)
-CPU_FLAGS = {"avx2": ("avx2",), "avx512": ("avx512f", "avx512dq")}
-
-
-def cpu_flags():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
-
-
 def cpu_supports(level, flags):
     return level == "baseline" or (
-        IS_X86_64 and all(f in flags for f in CPU_FLAGS[level]))
+        IS_X86_64 and all(f in flags for f in LEVEL_CPU_FLAGS[level]))
 
 
 def probe_simd(label, exe, level):
@@ -877,7 +864,7 @@ def main():
         load_before = os.getloadavg()
     except OSError:
         load_before = None
-    flags = cpu_flags()
+    flags = cpu_flags() or set()
     try:
         build_c_reference()
         build_c_reference(LAPLACE_SOURCE, LAPLACE_BINARY)

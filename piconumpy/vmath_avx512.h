@@ -15,24 +15,29 @@
  * log(x): x = 2^e * m with m in [1 - 1/64, 2 - 1/32), taken from x's bits
  *   (integer subtraction and shifts: cheaper here than getexp/getmant and
  *   their fix-up to a range around 1), j = the interval of m among 16
- *   (the table below), c_j its centre (c_0 = 1), 1/c_j rounded:
+ *   (the table below), c_j its midpoint (but c_0 = 1), 1/c_j rounded:
  *   log(x) = e ln2 + log(c_j) + log1p(r),  r = m (1/c_j) - 1,  |r| < 0.0313
  *   with log(c_j) = -log(1/c_j) of the rounded 1/c_j, so that rounding 1/c_j
  *   costs nothing.  r comes from one FMA: exact for j = 0 (m - 1,
- *   Sterbenz), else rounded once, 2^-58 absolute, against a result of at
- *   least |log(c_j)| - |r| > 0.03.  log1p(r) = r + r^2 P(r), P of degree 7
+ *   Sterbenz), else rounded once, at most 2^-59 absolute (|r| < 2^-5),
+ *   against a result of at least |e ln2 + log(c_j)| - |r| >= 0.0157 (the
+ *   smallest: x just below 1 - 1/64, e = -1, j = 15, where e ln2 +
+ *   log(c_j) = log(31/32)).  log1p(r) = r + r^2 P(r), P of degree 7
  *   fitted to (log1p(r) - r)/r^2 on the range of r (Chebyshev, mpmath):
  *   relative error < 2^-55.6 with its coefficients rounded to doubles.
  *   log(c_j) = hi + lo with hi a multiple of 2^-42, so e ln2_hi + hi is
  *   exact (ln2_hi has 32 significant bits, |e| <= 1075); the result is
  *   (e ln2_hi + hi) + (r + (e ln2_lo + lo + r^2 P(r))).  The inner sum
  *   rounds to 0.5 ulp of r, which is less than the result's ulp unless r
- *   and log(c_j) nearly cancel, where |r| is at most about the result:
- *   with the final rounding, about 1 ulp.  Near 1 (e = 0, j = 0) it is
- *   r + r^2 P(r) with r exact and r^2 P(r) < r/64: the final rounding
- *   and 1/64 of P's error.  Measured: 1.02 ulp at most over 2 million
- *   inputs vs mpmath (interval edges at every exponent and the
- *   neighbourhood of 1 included; tests/test_math_accuracy.py checks it).
+ *   and e ln2 + log(c_j) nearly cancel, where |r| is at most about the
+ *   result: there r's own rounding, the inner sum's and the final one
+ *   add up to 1.5 ulp at most, elsewhere to about 1 ulp.  Near 1 (e = 0,
+ *   j = 0) it is r + r^2 P(r) with r exact and r^2 P(r) < r/64: the final
+ *   rounding and 1/64 of P's error.  Measured against mpmath: 1.02 ulp at
+ *   most over 2 million inputs (interval edges, the neighbourhood of 1,
+ *   the whole range), 1.21 ulp in that cancellation range
+ *   [1 - 3/64, 1 - 1/64) (200 000 inputs); tests/test_math_accuracy.py
+ *   checks the 4-ulp bound on interval edges and near 1.
  *   Tables and P: tools/vmath_tables.py.  0.344 -> 0.26 ns per element
  *   against fdlibm's division-based atanh form, which needed getexp and
  *   getmant.
@@ -77,8 +82,8 @@
 #define PN_LN2_LO 1.90821492927058770002e-10
 
 /* The log table: 16 intervals of m, equal in m's bits, the first one
- * centred on 1: [1 - 1/64, 1 + 1/32), [1 + 1/32, 1 + 3/32), ...,
- * [2 - 3/32, 2 - 1/32) (PN_LOG_OFF: the bits of 1 - 1/64).  1/c_j: 1 over
+ * centred on 1 in m's bits: [1 - 1/64, 1 + 1/32), [1 + 1/32, 1 + 3/32),
+ * ..., [2 - 3/32, 2 - 1/32) (PN_LOG_OFF: the bits of 1 - 1/64).  1/c_j: 1 over
  * the interval's midpoint, rounded (1 for j = 0); log(c_j) = -log(1/c_j)
  * as hi (a multiple of 2^-42) + lo (mpmath, 200 bits). */
 #define PN_LOG_OFF 0x3fef800000000000LL
@@ -118,7 +123,8 @@ static inline __m512d pn_log8(__m512d x)
     __m512i t = _mm512_sub_epi64(ix, _mm512_set1_epi64(PN_LOG_OFF));
     __m512i k = _mm512_srai_epi64(t, 52);              /* e */
     __m512i j = _mm512_srli_epi64(t, 48);              /* low 4 bits: j */
-    __m512d m = _mm512_castsi512_pd(_mm512_sub_epi64(ix, _mm512_slli_epi64(k, 52)));
+    __m512d m = _mm512_castsi512_pd(
+        _mm512_sub_epi64(ix, _mm512_slli_epi64(k, 52)));
     __m512d e = _mm512_cvtepi64_pd(k);
     __m512d r = _mm512_fmsub_pd(m, pn_lookup16(pn_log_invc, j), one);
     /* P(r) by Horner */
@@ -149,8 +155,6 @@ static const double pn_exp2_sixteenths[16] __attribute__((aligned(64))) = {
 
 static inline __m512d pn_exp8(__m512d x)
 {
-    const __m512d t_lo = _mm512_load_pd(pn_exp2_sixteenths);
-    const __m512d t_hi = _mm512_load_pd(pn_exp2_sixteenths + 8);
     const __m512d shifter = _mm512_set1_pd(0x1.8p52);
     /* min/max return their second operand when either is NaN: NaN kept */
     x = _mm512_min_pd(_mm512_set1_pd(710.0), x);
@@ -163,7 +167,7 @@ static inline __m512d pn_exp8(__m512d x)
     __m512d r = _mm512_fnmadd_pd(n16, _mm512_set1_pd(PN_LN2_HI), x);
     r = _mm512_fnmadd_pd(n16, _mm512_set1_pd(PN_LN2_LO), r);
     /* the index is t's low 4 bits: j = n mod 16 */
-    __m512d tj = _mm512_permutex2var_pd(t_lo, _mm512_castpd_si512(t), t_hi);
+    __m512d tj = pn_lookup16(pn_exp2_sixteenths, _mm512_castpd_si512(t));
     /* Q(r) = (exp(r) - 1) / r by Horner */
     __m512d q = _mm512_set1_pd(0x1.6c17ed4ce9ff6p-10);
     q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0x1.11123cf2011fdp-7));
@@ -182,7 +186,7 @@ static inline __m512d pn_exp8(__m512d x)
  * would send log to its special-value path).  Outputs of >= PN_STREAM_MIN
  * elements (simd.h; a thread's part of a split loop counts alone) take
  * non-temporal stores, after one masked vector up to the 64-byte boundary:
- * on 1e7 elements, exp 0.39 -> 0.29 ns per element on one core, 0.34 ->
+ * on 1e7 elements, exp 0.39 -> 0.30 ns per element on one core, 0.34 ->
  * 0.27 on two (measured in C); below that size the output is better left
  * in the cache (1e6, two threads: 0.14 -> 0.19). */
 #define PN_AVX512_ARRAY_LOOP(NAME, F)                                        \

@@ -5,11 +5,16 @@ interpreter, plus once on the HPy universal module loaded in HPy debug mode
 (``hpy_universal-debug``), where each test also fails on leaked handles.
 """
 import os
+import sys
 
 import pytest
 
 import piconumpy
 from piconumpy import _loader
+
+# tools/: helpers shared with the benchmarks (cpu_levels)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "tools"))
 
 try:
     import numpy

@@ -45,6 +45,7 @@ import zlib
 import pytest
 
 import piconumpy
+from cpu_levels import LEVEL_CPU_FLAGS, LEVELS, cpu_best_level
 from piconumpy import _loader
 
 try:
@@ -57,10 +58,6 @@ pytestmark = pytest.mark.skipif(
     reason="mpmath is not installed: it computes the correctly rounded "
            "references (pip install mpmath)")
 
-LEVELS = ("baseline", "avx2", "avx512")
-# the CPU flag each level needs (what simd.h asks __builtin_cpu_supports)
-# the /proc/cpuinfo flags each level needs (piconumpy/simd.h checks the same)
-LEVEL_CPU_FLAGS = {"avx2": ("avx2",), "avx512": ("avx512f", "avx512dq")}
 DEBUG = "hpy_universal-debug"   # the name conftest gives the debug backend
 MAX_ULP = 4.0
 CORRECTLY_ROUNDED = 0.5 + 1e-9
@@ -436,10 +433,16 @@ def _unary_inputs(op):
         xs += [2.0, 0.5, math.e, 10.0, math.nextafter(1.0, 0.0),
                math.nextafter(1.0, 2.0)]
         # the edges of the AVX-512 kernel's 16 intervals of the mantissa
-        # (bits of 1 - 1/64 + j * 2^48, vmath_avx512.h), at any exponent
-        xs += [_from_bits(0x3FEF800000000000 + rng.randrange(17) * (1 << 48)
-                          + rng.randrange(-3, 3)) * 2.0 ** rng.randrange(-1022, 1023)
-               for _ in range(300)]
+        # (bits of 1 - 1/64 + j * 2^48, vmath_avx512.h): near 1 (exponents
+        # -1, 0, 1: where e ln2 + log(c_j) and r may cancel) and at random
+        # exponents of normal numbers
+        edges = [_from_bits(0x3FEF800000000000 + j * (1 << 48) + d)
+                 for j in range(17) for d in (-2, -1, 0, 1, 2)]
+        xs += [x * 2.0 ** e for x in edges for e in (-1, 0, 1)]
+        xs += [rng.choice(edges) * 2.0 ** rng.randrange(-1021, 1023)
+               for _ in range(200)]
+        # the cancellation range just below 1 - 1/64 (e = -1, j = 15)
+        xs += [u(1 - 3 / 64, 1 - 1 / 64) for _ in range(100)]
     elif op == "sqrt":
         xs += [lu(rng, TINY, 1.7e308) for _ in range(1400)]
         xs += [u(0.0, 100.0) for _ in range(300)]
@@ -795,29 +798,6 @@ def _skip_without_level_api():
                     "(test_accuracy_1d, test_accuracy_2d_views)")
 
 
-def _cpu_flags():
-    """The CPU flags the kernel reports, or None off Linux."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return None
-
-
-def _cpu_best_level():
-    flags = _cpu_flags()
-    if flags is None:
-        return None
-    best = "baseline"
-    for level in LEVELS[1:]:
-        if all(f in flags for f in LEVEL_CPU_FLAGS[level]):
-            best = level
-    return best
-
-
 def _libmvec_built():
     # what setup.py checks before building the avx2/avx512 kernels
     return (platform.machine() in ("x86_64", "AMD64")
@@ -858,7 +838,7 @@ def _check_reported_level(level, data):
         % (data["package_level"], got))
     assert LEVELS.index(got) <= LEVELS.index(level), (
         "PICONUMPY_SIMD=%s gave the higher level %s" % (level, got))
-    best = _cpu_best_level()
+    best = cpu_best_level()
     if best is not None:
         expected = LEVELS[min(LEVELS.index(level), LEVELS.index(best))]
         if got != expected and not _libmvec_built():
