@@ -323,3 +323,14 @@ def test_container_cpu_quota(cgroup_driver, tmp_path, files, cpus):
     out = subprocess.run([cgroup_driver] + paths, capture_output=True,
                          text=True, check=True).stdout
     assert int(out) == cpus
+
+
+def test_sleeping_worker_wakes_for_each_job(build_c_driver):
+    """The pool's worker sleeps on a futex after ~50 µs without work; each
+    new job must wake it (one FUTEX_WAKE per sleep: tests/c/test_thread_pool.c
+    drives piconumpy/threads.h for 40 sleep/wake rounds)."""
+    import subprocess
+    exe, _ = build_c_driver("test_thread_pool.c", [
+        "-O1", "-std=gnu11", "-Wall", "-Werror", "-Wno-unused-function", "-pthread"])
+    out = subprocess.run([exe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout
