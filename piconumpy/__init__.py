@@ -16,7 +16,7 @@ API = (
     # N-D (the pure-Python backend raises NotImplementedError for N-D data)
     "prod", "argmin", "argmax", "nanmin", "nanmax", "nansum", "reshape",
     "transpose", "ravel", "matmul", "eye", "linalg", "AxisError",
-    "add", "subtract", "multiply", "divide", "true_divide", "power",
+    "add", "subtract", "multiply", "divide", "true_divide", "power", "copyto",
 )
 
 backend = _loader.default_backend()

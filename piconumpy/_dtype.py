@@ -73,3 +73,14 @@ def check_float64(dtype):
     so accept the ways numpy code names float64 and refuse the others."""
     if dtype is not None and dtype is not float and not (float64 == dtype):
         raise TypeError("piconumpy arrays are float64 only, not %r" % (dtype,))
+
+
+CASTING_RULES = ("no", "equiv", "safe", "same_kind", "unsafe")
+
+
+def check_casting(casting):
+    """numpy's casting= argument (copyto): every piconumpy array is float64,
+    so every rule allows every copy; only an unknown rule is an error."""
+    if casting not in CASTING_RULES:
+        raise ValueError("casting must be one of %s"
+                         % ", ".join(repr(rule) for rule in CASTING_RULES))

@@ -14,7 +14,8 @@ on its ``ndarray`` type (the base class only: subclasses inherit them).
 import operator
 import types
 
-from ._dtype import check_float64 as _check_dtype
+from . import _scalar
+from ._dtype import check_casting as _check_casting, check_float64 as _check_dtype
 
 REDUCTIONS = ("sum", "prod", "min", "max", "argmin", "argmax", "nanmin",
               "nanmax", "nansum", "mean")
@@ -177,6 +178,19 @@ def _install_binary(mod, ndarray, array):
     mod.true_divide = mod.divide
 
 
+def _install_copyto(mod, ndarray):
+    def copyto(dst, src, casting="same_kind"):
+        """numpy.copyto: src (an array, array-like or number) broadcast to
+        dst's shape and written into dst (an overlapping src is read from a
+        copy)."""
+        if not isinstance(dst, ndarray):
+            raise TypeError("copyto() argument 1 must be a piconumpy array, "
+                            "not %s" % type(dst).__name__)
+        _check_casting(casting)
+        dst[...] = src
+    mod.copyto = copyto
+
+
 def _install_constructors(mod):
     """zeros/ones/empty/full with numpy's optional dtype (float64 only):
     stencil code writes zeros((nx, ny), 'd')."""
@@ -234,6 +248,8 @@ def install(mod):
 
     _install_constructors(mod)
     _install_binary(mod, ndarray, array)
+    _install_copyto(mod, ndarray)
+    _scalar.install(ndarray)
     _install_shapes(mod, ndarray, array)
     _install_products(mod, ndarray, array)
     mod.linalg = _make_linalg(mod, ndarray, array)

@@ -29,7 +29,11 @@ from ._ndapi import (
     REDUCTIONS as _REDUCTIONS, AxisError, LinAlgError,
     _is_scalar, _method_shape, _reduction_axis, _shape_tuple, _transpose_axes,
 )
-from ._dtype import check_float64 as _check_float64, float64 as _float64
+from . import _scalar
+from ._dtype import (
+    check_casting as _check_casting, check_float64 as _check_float64,
+    float64 as _float64,
+)
 from ._format import array_repr as _array_repr, array_str as _array_str
 
 __all__ = [
@@ -38,7 +42,7 @@ __all__ = [
     "sum", "min", "max", "mean", "dot",
     "prod", "argmin", "argmax", "nanmin", "nanmax", "nansum", "reshape",
     "transpose", "ravel", "matmul", "eye", "linalg", "AxisError",
-    "add", "subtract", "multiply", "divide", "true_divide", "power",
+    "add", "subtract", "multiply", "divide", "true_divide", "power", "copyto",
 ]
 
 # This module defines sum/min/max/abs: keep the builtins under other names.
@@ -871,6 +875,9 @@ class ndarray:
         return _wrap(self._data[:])
 
 
+_scalar.install(ndarray)
+
+
 # ---------------------------------------------------------------------------
 # module functions
 
@@ -1102,6 +1109,16 @@ def _binary_ufunc(name, op):
         return out
     ufunc.__name__ = ufunc.__qualname__ = name
     return ufunc
+
+
+def copyto(dst, src, casting="same_kind"):
+    """numpy.copyto: src (an array, array-like or number) broadcast to dst's
+    shape and written into dst."""
+    if not isinstance(dst, ndarray):
+        raise TypeError("copyto() argument 1 must be a piconumpy array, not %s"
+                        % type(dst).__name__)
+    _check_casting(casting)
+    dst[:] = src
 
 
 add = _binary_ufunc("add", _operator.add)

@@ -676,3 +676,70 @@ def test_binary_functions_with_out(pn, name, op):
     with pytest.raises(TypeError):
         f(a, b, out=[0.0] * 4)
     assert isinstance(f(3.0, 2.0), float)
+
+
+def test_copyto(pn):
+    """numpy.copyto(dst, src, casting): src broadcast into dst, None back."""
+    dst = pn.zeros(4)
+    assert pn.copyto(dst, pn.array([1.0, 2.0, 3.0, 4.0])) is None
+    assert dst.tolist() == [1.0, 2.0, 3.0, 4.0]
+    pn.copyto(dst, [4, 3, 2, 1])
+    assert dst.tolist() == [4.0, 3.0, 2.0, 1.0]
+    pn.copyto(dst, 2.5, casting="unsafe")
+    assert dst.tolist() == [2.5] * 4
+    src = pn.array([1.0, 2.0, 3.0, 4.0])
+    pn.copyto(src, src[::-1])               # overlapping source
+    assert src.tolist() == [4.0, 3.0, 2.0, 1.0]
+    with pytest.raises(ValueError):
+        pn.copyto(dst, [1.0, 2.0])          # not broadcastable
+    with pytest.raises(TypeError):
+        pn.copyto([0.0] * 4, dst)           # dst must be an array
+    with pytest.raises(TypeError):
+        pn.copyto(dst, ["x"] * 4)
+    with pytest.raises(ValueError):
+        pn.copyto(dst, 1.0, casting="sometimes")
+    assert dst.tolist() == [2.5] * 4        # failed calls change nothing
+
+
+def test_copyto_broadcasts_nd(nd, np):
+    dst = nd.zeros((2, 3))
+    nd.copyto(dst, [1.0, 2.0, 3.0])
+    ref = np.zeros((2, 3))
+    np.copyto(ref, [1.0, 2.0, 3.0])
+    assert dst.tolist() == ref.tolist()
+    nd.copyto(dst[:, 1], 7.0)               # a strided view
+    assert dst.tolist() == [[1.0, 7.0, 3.0], [1.0, 7.0, 3.0]]
+
+
+def test_scalar_conversions(pn):
+    """float(), int() and bool() as numpy: one element converts, other sizes
+    raise (bool() of a one-element zero array is False, not len() > 0)."""
+    one = pn.array([2.75])
+    assert float(one) == 2.75 and type(float(one)) is float
+    assert int(one) == 2 and int(pn.array([-2.75])) == -2
+    assert bool(pn.zeros(1)) is False and bool(one) is True
+    assert bool(pn.array([float("nan")])) is True
+    assert math.isnan(float(pn.array([float("nan")])))
+    with pytest.raises(ValueError):
+        int(pn.array([float("nan")]))
+    with pytest.raises(OverflowError):
+        int(pn.array([float("inf")]))
+    for bad in (pn.zeros(0), pn.zeros(3)):
+        with pytest.raises(TypeError):
+            float(bad)
+        with pytest.raises(TypeError):
+            int(bad)
+        with pytest.raises(ValueError):
+            bool(bad)
+
+
+def test_scalar_conversions_nd(nd):
+    for shape in ((), (1, 1), (1, 1, 1)):
+        a = nd.full(shape, 3.5)
+        assert float(a) == 3.5 and int(a) == 3 and bool(a) is True
+    assert float(nd.ones((2, 2)).sum()) == 4.0
+    assert float(nd.ones((2, 3)).sum(axis=0)[1]) == 2.0
+    with pytest.raises(TypeError):
+        float(nd.ones((1, 2)))
+    with pytest.raises(ValueError):
+        bool(nd.ones((2, 1)))
