@@ -784,10 +784,15 @@ static void pn_inner_copy(char *o, pn_ssize_t os, const char *a, pn_ssize_t as,
 }
 
 /* dst[...] = src (broadcast).  Overlapping memory is handled by the caller
- * (pn_nd_assign_safe). */
+ * (pn_nd_assign_safe).  Two contiguous arrays of one size (no element
+ * repeated) take pn_copy, split across threads when large, like a.copy(). */
 static void pn_nd_assign(pn_core *dst, const pn_core *src)
 {
     pn_ssize_t ss[PN_MAXDIMS];
+    if ((dst->flags & src->flags & PN_CONTIG) && dst->size == src->size) {
+        pn_copy(dst->data, src->data, dst->size);
+        return;
+    }
     pn_broadcast_strides(src, dst->ndim, dst->shape, ss);
     pn_iterate(dst->ndim, dst->shape, (char *)dst->data, dst->strides,
                (const char *)src->data, ss, NULL, NULL, pn_inner_copy, NULL);

@@ -53,12 +53,19 @@ OPS = [
     ("1.7**b", lambda pn, a, b: 1.7 ** b),
     ("a**b", lambda pn, a, b: abs(a) ** b),
     ("copy", lambda pn, a, b: a.copy()),
+    ("copyto", lambda pn, a, b: _copyto(pn, a)),
     ("full", lambda pn, a, b: pn.full(a.shape, -0.0)),
     ("out=", lambda pn, a, b: pn.multiply(a, b, out=pn.empty(a.shape))),
     ("in-place", lambda pn, a, b: _iadd(a.copy(), b)),
     ("strided", lambda pn, a, b: a[:-1:2] * b[1::2]),
     ("fused", lambda pn, a, b: ((a + b) * 0.25 - b) / (a * a + 1.0)),
 ]
+
+
+def _copyto(pn, a):
+    out = pn.empty(a.shape)
+    pn.copyto(out, a)     # contiguous, one size: the threaded copy
+    return out
 
 
 def _iadd(x, y):
@@ -84,7 +91,7 @@ def test_same_bits_on_any_thread_count(nd, threads, name, op):
         assert bits(op(nd, a, b)) == expected, (name, k)
 
 
-@pytest.mark.parametrize("name", ["a+b", "a-b", "a*s", "s/a", "copy"])
+@pytest.mark.parametrize("name", ["a+b", "a-b", "a*s", "s/a", "copy", "copyto"])
 def test_same_bits_with_streaming_stores(nd, threads, name):
     op = dict(OPS)[name]
     a, b = operands(nd, N_STREAM)
