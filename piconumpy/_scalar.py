@@ -1,22 +1,10 @@
-"""float(), int() and bool() of arrays, as numpy does them: an array of one
-element converts to that element (whatever its number of dimensions); any
-other size raises.  Without these, float(a) would go through str(a) and
-bool(a) through len(a): a silent wrong answer for bool(zeros(1)).  Shared
+"""bool() of arrays, as numpy does it: an array of one element (any number
+of dimensions) is true when that element is nonzero; any other size raises.
+Without it, bool(a) went through len(a): bool(zeros(1)) was True, a silent
+wrong answer.  (float() and int() are left out: an array type with
+__float__ would pass for a number wherever the C sources and _coerce.py tell
+numbers from sequences, e.g. a purepy array given to a C backend.)  Shared
 by every backend (installed on each module's ndarray)."""
-
-
-def _only_element(a):
-    if a.size != 1:
-        raise TypeError("only length-1 arrays can be converted to Python scalars")
-    return a.ravel()[0]
-
-
-def array_float(a):
-    return float(_only_element(a))
-
-
-def array_int(a):
-    return int(_only_element(a))
 
 
 def array_bool(a):
@@ -31,7 +19,4 @@ def array_bool(a):
 
 
 def install(ndarray):
-    ndarray.__float__ = array_float
-    ndarray.__int__ = array_int
     ndarray.__bool__ = array_bool
-

@@ -1118,6 +1118,10 @@ def copyto(dst, src, casting="same_kind"):
         raise TypeError("copyto() argument 1 must be a piconumpy array, not %s"
                         % type(dst).__name__)
     _check_casting(casting)
+    if hasattr(src, "__len__") and not isinstance(src, (str, bytes)):
+        src = array(src)
+        if len(src) == 1:
+            src = src[0]    # a one-element source broadcasts
     dst[:] = src
 
 

@@ -153,8 +153,10 @@ static void *pn_worker_main(void *arg)
             }
             __atomic_fetch_add(&pn_pool.sleepers, 1, __ATOMIC_SEQ_CST);
             /* after sleepers: a caller that saw this worker counted but
-             * the flag still set has already published its job, which the
-             * futex_wait below then sees */
+             * the flag still set either published a job this worker has
+             * not seen (the futex_wait below returns at once), or its
+             * FUTEX_WAKE found nobody waiting and it cleared the flag
+             * again for the next job */
             __atomic_store_n(&pn_pool.wake_sent, 0, __ATOMIC_SEQ_CST);
             /* returns at once if gen is no longer `seen` */
             syscall(SYS_futex, &pn_pool.gen, FUTEX_WAIT_PRIVATE, seen, NULL,
@@ -262,9 +264,13 @@ static void pn_parallel_for(pn_range_fn fn, const void *job, pn_ssize_t n,
      * (measured on the 2-vCPU test machine), and meanwhile every job would
      * make the syscall again (0.15 us each) */
     if (__atomic_load_n(&pn_pool.sleepers, __ATOMIC_SEQ_CST) > 0 &&
-        !__atomic_exchange_n(&pn_pool.wake_sent, 1, __ATOMIC_SEQ_CST))
+        !__atomic_exchange_n(&pn_pool.wake_sent, 1, __ATOMIC_SEQ_CST) &&
         syscall(SYS_futex, &pn_pool.gen, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL,
-                NULL, 0);
+                NULL, 0) == 0)
+        /* nobody was waiting yet: a worker counted in sleepers may have
+         * seen this job already and then wait on its gen, so the next job
+         * must wake again (jobs never overlap: busy) */
+        __atomic_store_n(&pn_pool.wake_sent, 0, __ATOMIC_SEQ_CST);
     pn_pool_work(g);
     /* the last chunks may still run on workers */
     for (unsigned i = 1; PN_LOAD(pn_pool.done) < nchunks; i++) {
