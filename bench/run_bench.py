@@ -134,7 +134,6 @@ def run_worker(label, exe, args, extra=None, env=None):
 
 # -------------------------------------------------------------- large arrays
 
-LARGE_LEVELS = LEVELS
 LARGE_DEFAULT = "default"   # the only "level" before piconumpy.simd_level()
 # seconds of rounds per interpreter, shared by its SIMD-level workers; with
 # process start-up, array set-up and warm-up the section stays within ~90 s
@@ -174,7 +173,7 @@ def run_large(label, exe, args, flags):
         plan = [(LARGE_DEFAULT, None)]
     else:
         plan = []
-        for level in LARGE_LEVELS:
+        for level in LEVELS:
             got = probe_simd(label, exe, level)["simd_level"]
             if got == level:
                 plan.append((level, None))

@@ -178,7 +178,9 @@ def _install_binary(mod, ndarray, array):
     mod.true_divide = mod.divide
 
 
-def _install_copyto(mod, ndarray):
+def make_copyto(ndarray, assign):
+    """numpy.copyto for one backend: its arguments checked here, the copy
+    made by assign(dst, src) (the C backends' dst[...] = src; purepy's)."""
     def copyto(dst, src, casting="same_kind"):
         """numpy.copyto: src (an array, array-like or number) broadcast to
         dst's shape and written into dst (an overlapping src is read from a
@@ -187,8 +189,12 @@ def _install_copyto(mod, ndarray):
             raise TypeError("copyto() argument 1 must be a piconumpy array, "
                             "not %s" % type(dst).__name__)
         _check_casting(casting)
-        dst[...] = src
-    mod.copyto = copyto
+        assign(dst, src)
+    return copyto
+
+
+def _assign_all(dst, src):
+    dst[...] = src
 
 
 def _install_constructors(mod):
@@ -248,7 +254,7 @@ def install(mod):
 
     _install_constructors(mod)
     _install_binary(mod, ndarray, array)
-    _install_copyto(mod, ndarray)
+    mod.copyto = make_copyto(ndarray, _assign_all)
     _scalar.install(ndarray)
     _install_shapes(mod, ndarray, array)
     _install_products(mod, ndarray, array)

@@ -26,14 +26,11 @@ from operator import index as _index
 
 from ._coerce import to_float_source as _to_float_source
 from ._ndapi import (
-    REDUCTIONS as _REDUCTIONS, AxisError, LinAlgError,
+    REDUCTIONS as _REDUCTIONS, AxisError, LinAlgError, make_copyto as _make_copyto,
     _is_scalar, _method_shape, _reduction_axis, _shape_tuple, _transpose_axes,
 )
 from . import _scalar
-from ._dtype import (
-    check_casting as _check_casting, check_float64 as _check_float64,
-    float64 as _float64,
-)
+from ._dtype import check_float64 as _check_float64, float64 as _float64
 from ._format import array_repr as _array_repr, array_str as _array_str
 
 __all__ = [
@@ -1111,18 +1108,15 @@ def _binary_ufunc(name, op):
     return ufunc
 
 
-def copyto(dst, src, casting="same_kind"):
-    """numpy.copyto: src (an array, array-like or number) broadcast to dst's
-    shape and written into dst."""
-    if not isinstance(dst, ndarray):
-        raise TypeError("copyto() argument 1 must be a piconumpy array, not %s"
-                        % type(dst).__name__)
-    _check_casting(casting)
+def _copy_into(dst, src):
     if hasattr(src, "__len__") and not isinstance(src, (str, bytes)):
         src = array(src)
         if len(src) == 1:
             src = src[0]    # a one-element source broadcasts
     dst[:] = src
+
+
+copyto = _make_copyto(ndarray, _copy_into)
 
 
 add = _binary_ufunc("add", _operator.add)
