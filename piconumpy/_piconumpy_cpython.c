@@ -22,8 +22,9 @@ typedef struct {
     pn_core core;
     PyObject *base;   /* views: the array that owns the data (no cycles:
                          owners reference nothing, so no GC is needed) */
-    PyObject *arg_a, *arg_b;   /* pending value (fused.h): its array operands,
-                                  older objects, so still no cycles */
+    PyObject *arg_a, *arg_b;   /* pending value (fused.h): the leaf arrays
+                                  its operands read (leaves_of), older
+                                  objects, so still no cycles */
 } ArrayObject;
 
 static PyTypeObject *array_type;   /* set at module init */
@@ -392,8 +393,23 @@ static void tidy_operand(PyObject *obj, operand *op)
         op->core = CORE(obj);   /* (not pending: cannot fail) */
 }
 
-/* a OP b as a pending value (fused.h): the new array keeps its array
- * operands alive until the value is computed. */
+/* What a pending value keeps alive for an operand (fused.h): the operand
+ * itself if it is a leaf; for a pending operand, the leaves it keeps (its
+ * fields, in a tuple if two), never the pending array itself.  NULL when
+ * out of memory. */
+static PyObject *leaves_of(PyObject *obj, const pn_core *c)
+{
+    if (c->lazy == NULL)
+        return Py_NewRef(obj);
+    ArrayObject *o = (ArrayObject *)obj;
+    if (o->arg_a != NULL && o->arg_b != NULL)
+        return PyTuple_Pack(2, o->arg_a, o->arg_b);
+    return Py_NewRef(o->arg_a != NULL ? o->arg_a
+                     : o->arg_b != NULL ? o->arg_b : Py_None);
+}
+
+/* a OP b as a pending value (fused.h): the new array keeps the leaf
+ * arrays its value reads alive until it is computed. */
 static PyObject *deferred_op(const pn_binop *op, PyObject *left, operand *l,
                              PyObject *right, operand *r, int nd,
                              const pn_ssize_t *shape);
@@ -475,10 +491,11 @@ static PyObject *deferred_op(const pn_binop *op, PyObject *left, operand *l,
         return PyErr_NoMemory();
     }
     ArrayObject *o = (ArrayObject *)res;
-    if (l->core)
-        o->arg_a = Py_NewRef(left);
-    if (r->core)
-        o->arg_b = Py_NewRef(right);
+    if ((l->core && (o->arg_a = leaves_of(left, l->core)) == NULL) ||
+        (r->core && (o->arg_b = leaves_of(right, r->core)) == NULL)) {
+        Py_DECREF(res);
+        return NULL;
+    }
     return res;
 }
 

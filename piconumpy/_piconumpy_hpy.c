@@ -19,7 +19,8 @@
 typedef struct {
     pn_core core;
     HPyField base;   /* views: the array that owns the data */
-    HPyField arg_a, arg_b;   /* pending value (fused.h): its array operands */
+    HPyField arg_a, arg_b;   /* pending value (fused.h): the leaf arrays its
+                                operands read (leaves_of) */
 } ArrayObject;
 
 HPyType_HELPERS(ArrayObject)
@@ -506,8 +507,43 @@ static void release(HPyContext *ctx, operand *op)
 
 enum { KNOWN_NONE, KNOWN_LEFT, KNOWN_RIGHT };
 
-/* a OP b as a pending value (fused.h): the new array keeps its array
- * operands alive in its fields until the value is computed. */
+/* What a pending value keeps alive for an operand (fused.h): the operand
+ * itself if it is a leaf; for a pending operand, the leaves it keeps (its
+ * fields, in a tuple if two), never the pending array itself.  HPy_NULL
+ * (error set) when out of memory. */
+static HPy leaves_of(HPyContext *ctx, HPy obj, const pn_core *c)
+{
+    if (c->lazy == NULL)
+        return HPy_Dup(ctx, obj);
+    ArrayObject *o = ArrayObject_AsStruct(ctx, obj);
+    HPy items[2];
+    int n = 0;
+    if (!HPyField_IsNull(o->arg_a))
+        items[n++] = HPyField_Load(ctx, obj, o->arg_a);
+    if (!HPyField_IsNull(o->arg_b))
+        items[n++] = HPyField_Load(ctx, obj, o->arg_b);
+    if (n == 1)
+        return items[0];
+    HPy res = n == 0 ? HPy_Dup(ctx, ctx->h_None) : HPyTuple_FromArray(ctx, items, n);
+    for (int i = 0; i < n; i++)
+        HPy_Close(ctx, items[i]);
+    return res;
+}
+
+/* Stores leaves_of(obj) in res's field f.  -1: out of memory. */
+static int keep_leaves(HPyContext *ctx, HPy res, HPyField *f, HPy obj,
+                       const pn_core *c)
+{
+    HPy keep = leaves_of(ctx, obj, c);
+    if (HPy_IsNull(keep))
+        return -1;
+    HPyField_Store(ctx, res, f, keep);
+    HPy_Close(ctx, keep);
+    return 0;
+}
+
+/* a OP b as a pending value (fused.h): the new array keeps the leaf
+ * arrays its value reads alive in its fields until it is computed. */
 static HPy deferred_op(HPyContext *ctx, HPy type, const pn_binop *op,
                        HPy left, operand *l, HPy right, operand *r, int nd,
                        const pn_ssize_t *shape)
@@ -524,10 +560,11 @@ static HPy deferred_op(HPyContext *ctx, HPy type, const pn_binop *op,
         return HPyErr_NoMemory(ctx);
     }
     ArrayObject *o = ArrayObject_AsStruct(ctx, res);
-    if (l->core)
-        HPyField_Store(ctx, res, &o->arg_a, left);
-    if (r->core)
-        HPyField_Store(ctx, res, &o->arg_b, right);
+    if ((l->core && keep_leaves(ctx, res, &o->arg_a, left, l->core) < 0) ||
+        (r->core && keep_leaves(ctx, res, &o->arg_b, right, r->core) < 0)) {
+        HPy_Close(ctx, res);
+        return HPy_NULL;
+    }
     return res;
 }
 

@@ -52,6 +52,8 @@ typedef struct {
     pn_ssize_t shape[PN_MAXDIMS];
     pn_ssize_t strides[PN_MAXDIMS];   /* bytes */
     pn_lazy *lazy;       /* non-NULL: data not computed yet (fused.h) */
+    pn_lazy *held;       /* non-NULL: data is this computed node's buffer,
+                            which pending values read too (fused.h) */
     double inline_buf[PN_INLINE_CAPACITY];
 } pn_core;
 
@@ -310,6 +312,7 @@ static int pn_core_alloc_shape_ex(pn_core *c, int ndim, const pn_ssize_t *shape,
     c->ndim = 0;
     c->flags = PN_OWNDATA | PN_CONTIG;
     c->lazy = NULL;
+    c->held = NULL;
     if (ndim == 1 && shape[0] >= 0 && shape[0] <= PN_INLINE_CAPACITY) {
         /* the tiny 1-D temporaries of ODE code: nothing to check */
         c->size = shape[0];
@@ -360,6 +363,10 @@ static inline void pn_core_free(pn_core *c)
         pn_lazy_release(c->lazy);
         c->lazy = NULL;
     }
+    if (c->held != NULL) {   /* the data is the node's (not PN_OWNDATA) */
+        pn_lazy_release(c->held);
+        c->held = NULL;
+    }
     if (pn_core_is_heap(c)) {
         if (c->data != NULL) {   /* NULL: a pending value that died unread */
             pn_forget_exports(c->data, (size_t)c->size * sizeof(double));
@@ -408,6 +415,7 @@ static inline void pn_core_view_of(pn_core *v, const pn_core *src)
     v->ndim = src->ndim;
     v->flags = src->flags & ~PN_OWNDATA;
     v->lazy = NULL;
+    v->held = NULL;
     memcpy(v->shape, src->shape, (size_t)src->ndim * sizeof(pn_ssize_t));
     memcpy(v->strides, src->strides, (size_t)src->ndim * sizeof(pn_ssize_t));
 }
@@ -588,6 +596,7 @@ static void pn_drop_leading_ones(const pn_core *src, int target_ndim,
     out->ndim = src->ndim - skip;
     out->flags = src->flags & ~PN_OWNDATA;
     out->lazy = NULL;
+    out->held = NULL;
     memcpy(out->shape, src->shape + skip, (size_t)out->ndim * sizeof(pn_ssize_t));
     memcpy(out->strides, src->strides + skip,
            (size_t)out->ndim * sizeof(pn_ssize_t));
@@ -822,6 +831,7 @@ static void pn_to_contiguous(double *out, const pn_core *c)
     dst.ndim = c->ndim;
     dst.flags = PN_CONTIG;
     dst.lazy = NULL;
+    dst.held = NULL;
     memcpy(dst.shape, c->shape, (size_t)c->ndim * sizeof(pn_ssize_t));
     pn_set_contiguous_strides(&dst);
     pn_nd_assign(&dst, c);
@@ -995,6 +1005,7 @@ static int pn_index_view(const pn_core *src, const pn_index_item *items,
     view->data = (double *)data;
     view->flags = 0;
     view->lazy = NULL;
+    view->held = NULL;
     pn_shape_size(nd, view->shape, &view->size, e);
     pn_update_flags(view);
     return 0;
@@ -1059,6 +1070,7 @@ static int pn_reshape_view(const pn_core *src, int nd, const pn_ssize_t *shape,
     view->ndim = nd;
     view->flags = PN_CONTIG;
     view->lazy = NULL;
+    view->held = NULL;
     memcpy(view->shape, shape, (size_t)nd * sizeof(pn_ssize_t));
     pn_set_contiguous_strides(view);
     return 0;
@@ -1087,6 +1099,7 @@ static int pn_transpose_view(const pn_core *src, const int *axes, pn_core *view,
     view->ndim = src->ndim;
     view->flags = 0;
     view->lazy = NULL;
+    view->held = NULL;
     pn_update_flags(view);
     return 0;
 }

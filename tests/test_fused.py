@@ -463,3 +463,84 @@ def test_many_pending_values_unrelated_writes_force_nothing(nd, np, grid):
     a[2, 2] = -7.0           # all of them read a: each computed before
     for k in (0, 1, 150, 299):
         same(values[k], A * float(k), np)
+
+
+def _collect():
+    """PyPy frees arrays only in a major collection; CPython at once."""
+    import gc
+    gc.collect()
+
+
+def test_pending_arrays_do_not_keep_each_other_alive(nd):
+    # a pending value keeps its leaf arrays alive, never the pending arrays
+    # it reads: on PyPy, objects that refer to each other die one major
+    # collection apart, so a chain of k pending values took k collections
+    a = nd.ones((N, N))
+    _collect()
+    base = nd._fused_info()[1]
+    p = a + 1.0
+    for _ in range(6):
+        p = p * 2.0
+    if fusing(nd):
+        assert nd._fused_info()[1] == base + 7
+    del p
+    _collect()
+    assert nd._fused_info()[1] == base
+
+
+def test_dead_operand_computed_for_its_reader(nd, np, grid):
+    # t dies pending; p still reads it; a write into t's operand then
+    # computes t's value for p alone
+    a, A = grid(31)
+    b, B = grid(32)
+    t = a + b
+    p = t * 2.0
+    q = (t - 1.0) + p
+    del t
+    _collect()
+    a[...] = 7.0                 # t's operand
+    same(p, (A + B) * 2.0, np)
+    same(q, ((A + B) - 1.0) + (A + B) * 2.0, np)
+    A[...] = 7.0
+    same(a, A, np)
+
+
+def test_value_computed_for_readers_outlives_its_array(nd, np, grid):
+    # t is computed by a write into its operand while p reads it: t's value
+    # then lives in a buffer its node keeps for p, which outlives t
+    a, A = grid(33)
+    t = a * 3.0
+    p = t + 1.0
+    a[0, 0] = -1.0
+    T = A * 3.0
+    same(t, T, np)
+    del t
+    _collect()
+    same(p, T + 1.0, np)
+
+
+@pytest.mark.parametrize("how", ["item", "slice", "memoryview"])
+def test_write_into_a_value_kept_for_readers(nd, np, grid, how):
+    a, A = grid(34)
+    t = a * 3.0
+    p = t + 1.0
+    g = p * t
+    a[0, 0] = -1.0               # t computed, read by p and g
+    T = A * 3.0
+    if how == "item":
+        t[1, 1] = 5.0
+    elif how == "slice":
+        t[:, 2] = 5.0
+    else:
+        np.asarray(memoryview(t))[3, 3] = 5.0
+    same(p, T + 1.0, np)
+    same(g, (T + 1.0) * T, np)
+    del p, g
+    _collect()
+    if how == "item":
+        T[1, 1] = 5.0
+    elif how == "slice":
+        T[:, 2] = 5.0
+    else:
+        T[3, 3] = 5.0
+    same(t, T, np)
