@@ -5,6 +5,7 @@ Backends: ``cpython`` (C-API), ``hpy`` (HPy, CPython ABI), ``hpy_universal``
 ``hpy.universal.load`` directly: hpy's generated stub needs pkg_resources,
 which recent setuptools no longer has.
 """
+import gc
 import importlib
 import importlib.machinery
 import os
@@ -69,14 +70,21 @@ def _load_universal(debug):
     return universal.load(_UNIVERSAL_NAME, path, debug)
 
 
+def _collect(_):
+    """The C backends' recycling collection on PyPy (array_core.h): dead
+    arrays give their buffers back only in a major collection."""
+    gc.collect()
+
+
 def _setup(mod):
-    pressure = None
+    pressure = collect = None
     if IS_PYPY:
         import __pypy__
 
         pressure = __pypy__.add_memory_pressure
+        collect = _collect
     mod._setup(_format.array_repr, _format.array_str, _coerce.to_float_source,
-               _dtype.float64, pressure)
+               _dtype.float64, pressure, collect)
     _ndapi.install(mod)   # keyword-taking functions and methods over the C core
     if num_threads is not None:
         mod._num_threads(num_threads)

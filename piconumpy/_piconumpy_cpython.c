@@ -30,6 +30,8 @@ typedef struct {
 static PyTypeObject *array_type;   /* set at module init */
 static PyObject *hook_repr, *hook_str, *hook_coerce, *hook_dtype;
 static PyObject *hook_pressure;    /* NULL unless on PyPy */
+static PyObject *hook_collect;     /* PyPy: runs gc.collect() (array_core.h's
+                                      recycling); NULL on CPython */
 
 #define Array_Check(op) PyObject_TypeCheck(op, array_type)
 /* An array's core for reading: a pending value (fused.h) is computed
@@ -109,10 +111,26 @@ static void raise_err(const pn_err *e)
     }
 }
 
+/* array_core.h's recycling collection, at a safe point: new_owner_ex
+ * runs it before creating anything, so no C frame holds a core whose array
+ * may be dead (the destructors it runs free buffers and pending values). */
+static int recycle_collect(void)
+{
+    pn_recycle.wanted = 0;   /* even if it fails: no retry on every call */
+    PyObject *r = PyObject_CallFunctionObjArgs(hook_collect, Py_None, NULL);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    pn_recycle_done();
+    return 0;
+}
+
 static PyObject *new_owner_ex(int nd, const pn_ssize_t *shape, pn_core **out,
                               int pending)
 {
     pn_err e;
+    if (pn_recycle.wanted && recycle_collect() < 0)
+        return NULL;
     ArrayObject *obj = PyObject_New(ArrayObject, array_type);
     if (obj == NULL)
         return NULL;
@@ -1470,12 +1488,13 @@ static PyObject *mod_linspace(PyObject *mod, PyObject *const *args,
     return res;
 }
 
-/* _setup(repr, str, coerce, dtype, pressure_hook_or_None) */
+/* _setup(repr, str, coerce, dtype, pressure_hook_or_None,
+ * collect_hook_or_None) */
 static PyObject *mod_setup(PyObject *mod, PyObject *const *args,
                            Py_ssize_t nargs)
 {
-    if (nargs != 5) {
-        PyErr_SetString(PyExc_TypeError, "_setup() takes 5 arguments");
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "_setup() takes 6 arguments");
         return NULL;
     }
     PN_SETREF(hook_repr, Py_NewRef(args[0]));
@@ -1485,6 +1504,10 @@ static PyObject *mod_setup(PyObject *mod, PyObject *const *args,
     Py_CLEAR(hook_pressure);
     if (args[4] != Py_None)
         hook_pressure = Py_NewRef(args[4]);
+    Py_CLEAR(hook_collect);
+    if (args[5] != Py_None)
+        hook_collect = Py_NewRef(args[5]);
+    pn_recycle_enable(hook_collect != NULL);
     Py_RETURN_NONE;
 }
 
@@ -1500,6 +1523,16 @@ static PyObject *mod_fused_info(PyObject *mod, PyObject *unused)
 {
     return Py_BuildValue("(nikk)", (Py_ssize_t)pn_fuse.min_size,
                          pn_fuse.count, pn_fuse.fused, pn_fuse.forced);
+}
+
+/* _recycle_info(): array_core.h's buffer recycling: (collection limit in
+ * bytes, 0 when off; collections run; fresh big buffers allocated; bytes
+ * of big buffers out of the cache; bytes in the cache). */
+static PyObject *mod_recycle_info(PyObject *mod, PyObject *unused)
+{
+    return Py_BuildValue("(nkknn)", (Py_ssize_t)pn_recycle.limit,
+                         pn_recycle.collections, pn_recycle.fresh,
+                         (Py_ssize_t)pn_recycle.live, (Py_ssize_t)pn_cache.total);
 }
 
 /* _num_threads(n): threads of large element-wise loops (threads.h) set to
@@ -1563,6 +1596,7 @@ static PyMethodDef module_methods[] = {
     {"_num_threads", mod_num_threads, METH_O, NULL},
     {"_thread_stats", mod_thread_stats, METH_NOARGS, NULL},
     {"_fused_info", mod_fused_info, METH_NOARGS, NULL},
+    {"_recycle_info", mod_recycle_info, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
 

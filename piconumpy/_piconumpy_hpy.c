@@ -35,6 +35,8 @@ static pn_global g_hook_str;       /* piconumpy._format.array_str */
 static pn_global g_hook_coerce;    /* piconumpy._coerce.to_float_source */
 static pn_global g_hook_dtype;     /* piconumpy._dtype.float64 */
 static pn_global g_hook_pressure;  /* __pypy__.add_memory_pressure or None */
+static pn_global g_hook_collect;   /* PyPy: runs gc.collect() (array_core.h's
+                                      recycling); None on CPython */
 static int hooks_ready = 0;        /* set by _setup */
 static int pressure_enabled = 0;
 
@@ -156,6 +158,20 @@ static int report_pressure(HPyContext *ctx, pn_ssize_t nbytes)
     return 0;
 }
 
+/* array_core.h's recycling collection, at a safe point: new_owner_ex
+ * runs it before creating anything, so no C frame holds a core whose array
+ * may be dead (the destructors it runs free buffers and pending values). */
+static int recycle_collect(HPyContext *ctx)
+{
+    pn_recycle.wanted = 0;   /* even if it fails: no retry on every call */
+    HPy res = call_hook1(ctx, g_hook_collect, ctx->h_None);
+    if (HPy_IsNull(res))
+        return -1;
+    HPy_Close(ctx, res);
+    pn_recycle_done();
+    return 0;
+}
+
 /* A new C-contiguous array owning its (uninitialised) data; *out gets its
  * core.  base_type is the borrowed piconumpy.ndarray type.
  * Arrays whose data fits inline get the base type, which has no
@@ -169,6 +185,8 @@ static HPy new_owner_ex(HPyContext *ctx, HPy base_type, int nd,
     pn_ssize_t n = 0;
     pn_err e;
     HPy h;
+    if (pn_recycle.wanted && recycle_collect(ctx) < 0)
+        return HPy_NULL;
     if (nd == 1 && shape[0] >= 0 && shape[0] <= PN_INLINE_CAPACITY)
         n = shape[0];   /* tiny 1-D temporaries: nothing to check */
     else if (pn_shape_size(nd, shape, &n, &e) < 0) {
@@ -1874,19 +1892,22 @@ static HPy mod_linspace_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
     return res;
 }
 
-/* _setup(repr, str, coerce, dtype, pressure_hook_or_None): called once by
- * piconumpy._loader right after loading. */
+/* _setup(repr, str, coerce, dtype, pressure_hook_or_None,
+ * collect_hook_or_None): called once by piconumpy._loader right after
+ * loading. */
 PN_METH(mod_setup, "_setup", HPyFunc_VARARGS)
 static HPy mod_setup_impl(HPyContext *ctx, HPy mod, PN_VARARGS)
 {
-    if (nargs != 5)
-        return raise_type(ctx, "_setup() takes 5 arguments");
+    if (nargs != 6)
+        return raise_type(ctx, "_setup() takes 6 arguments");
     PN_GLOBAL_STORE(ctx, g_hook_repr, args[0]);
     PN_GLOBAL_STORE(ctx, g_hook_str, args[1]);
     PN_GLOBAL_STORE(ctx, g_hook_coerce, args[2]);
     PN_GLOBAL_STORE(ctx, g_hook_dtype, args[3]);
     PN_GLOBAL_STORE(ctx, g_hook_pressure, args[4]);
     pressure_enabled = !HPy_Is(ctx, args[4], ctx->h_None);
+    PN_GLOBAL_STORE(ctx, g_hook_collect, args[5]);
+    pn_recycle_enable(!HPy_Is(ctx, args[5], ctx->h_None));
     hooks_ready = 1;
     return HPy_Dup(ctx, ctx->h_None);
 }
@@ -1930,6 +1951,7 @@ static int module_exec(HPyContext *ctx, HPy m)
     HPy_Close(ctx, builtins);
     hooks_ready = 0;
     pressure_enabled = 0;
+    pn_recycle_enable(0);
     if (rc == 0 && pn_simd_init() < 0) {
         HPyErr_SetString(ctx, ctx->h_ValueError, PN_SIMD_ENV_ERROR);
         return -1;
@@ -1946,24 +1968,41 @@ static int module_exec(HPyContext *ctx, HPy m)
     return rc ? -1 : 0;
 }
 
+/* A tuple of n ints, for the _info functions below. */
+static HPy size_tuple(HPyContext *ctx, const size_t *v, int n)
+{
+    HPy items[8], res = HPy_NULL;
+    int made = 0;
+    while (made < n && !HPy_IsNull(items[made] = HPyLong_FromSize_t(ctx, v[made])))
+        made++;
+    if (made == n)
+        res = HPyTuple_FromArray(ctx, items, n);
+    for (int i = 0; i < made; i++)
+        HPy_Close(ctx, items[i]);
+    return res;
+}
+
 /* _fused_info(): (smallest deferred size or 0, pending now, assignments
  * computed straight into their destination, values forced), for tests
  * and benchmarks. */
 PN_METH(mod_fused_info, "_fused_info", HPyFunc_NOARGS)
 static HPy mod_fused_info_impl(HPyContext *ctx, HPy mod)
 {
-    HPy items[4] = {HPyLong_FromSsize_t(ctx, pn_fuse.min_size),
-                    HPyLong_FromLong(ctx, pn_fuse.count),
-                    HPyLong_FromSize_t(ctx, pn_fuse.fused),
-                    HPyLong_FromSize_t(ctx, pn_fuse.forced)};
-    HPy res = HPy_NULL;
-    if (!HPy_IsNull(items[0]) && !HPy_IsNull(items[1]) &&
-        !HPy_IsNull(items[2]) && !HPy_IsNull(items[3]))
-        res = HPyTuple_FromArray(ctx, items, 4);
-    for (int i = 0; i < 4; i++)
-        if (!HPy_IsNull(items[i]))
-            HPy_Close(ctx, items[i]);
-    return res;
+    size_t v[4] = {(size_t)pn_fuse.min_size, (size_t)pn_fuse.count,
+                   pn_fuse.fused, pn_fuse.forced};
+    return size_tuple(ctx, v, 4);
+}
+
+/* _recycle_info(): array_core.h's buffer recycling: (collection limit in
+ * bytes, 0 when off; collections run; fresh big buffers allocated; bytes
+ * of big buffers out of the cache; bytes in the cache), for tests and
+ * benchmarks. */
+PN_METH(mod_recycle_info, "_recycle_info", HPyFunc_NOARGS)
+static HPy mod_recycle_info_impl(HPyContext *ctx, HPy mod)
+{
+    size_t v[5] = {pn_recycle.limit, pn_recycle.collections, pn_recycle.fresh,
+                   pn_recycle.live, pn_cache.total};
+    return size_tuple(ctx, v, 5);
 }
 
 /* _simd_level(): the kernel level in use ("baseline", "avx2", "avx512"). */
@@ -2024,14 +2063,15 @@ static HPyDef *module_defines[] = {
     &mod_unary, &mod_binary, &mod_reduce, &mod_matmul, &mod_solve, &mod_det, &mod_inv,
     &mod_reshape, &mod_transpose,
     &mod_setup, &mod_simd_level, &mod_num_threads, &mod_thread_stats,
-    &mod_fused_info,
+    &mod_fused_info, &mod_recycle_info,
     PN_MODULE_EXEC_DEF
     NULL,
 };
 
 static HPyGlobal *module_globals[] = PN_GLOBALS_ARRAY(
     &g_array_type, &g_heap_type, &g_slice_type, &g_ellipsis, &g_hook_repr,
-    &g_hook_str, &g_hook_coerce, &g_hook_dtype, &g_hook_pressure);
+    &g_hook_str, &g_hook_coerce, &g_hook_dtype, &g_hook_pressure,
+    &g_hook_collect);
 
 PN_MODULE(PN_MODNAME, "piconumpy array type, HPy implementation",
           module_defines, module_globals, module_exec)

@@ -180,8 +180,9 @@ static int pn_shape_size(int ndim, const pn_ssize_t *shape, pn_ssize_t *size,
  * caches; found at once when one size dominates), a full cache evicts the
  * oldest, so a program that moves on to another array size gets those
  * cached instead of stale ones.
- * At most PN_CACHE_MAX_BYTES in all, except that one buffer up to
- * PN_CACHE_ONE_MAX is kept alone (1e7-element temporaries: 80 MB). */
+ * At most PN_CACHE_MAX_BYTES in all (on PyPy, the recycling limit if that
+ * is more: see below), except that one buffer up to PN_CACHE_ONE_MAX is
+ * kept alone (1e7-element temporaries: 80 MB). */
 #define PN_CACHE_SLOTS 1024
 #define PN_CACHE_MIN_BYTES ((size_t)64 * 1024)
 #define PN_CACHE_MAX_BYTES ((size_t)64 * 1024 * 1024)
@@ -235,9 +236,69 @@ static void *pn_malloc_big(size_t nbytes)
     return malloc(nbytes);
 }
 
+/* ---- recycling on PyPy ---------------------------------------------------
+ * PyPy frees an array (an HPy object with a destructor) only in a major
+ * collection, which its GC starts when the memory pressure reported for
+ * fresh buffers adds up.  So each cycle between collections used to take
+ * that much fresh memory, and the kernel zeroes fresh pages: a loop of
+ * 1e6-element copies spent 45% of its time in clear_page, the Laplace
+ * stencil 30% (a fresh 2 MB costs ~300 us here, its copy ~20 us).
+ * Instead, the glue runs a collection itself (gc.collect, in its
+ * recycle_collect) at its next safe point once the big buffers handed
+ * out since the last one (debt, reused ones included) reach the limit:
+ * the dead arrays' buffers then refill the cache, which is allowed to hold
+ * that much, and the loop runs on recycled memory.  The limit follows what
+ * survives a collection (like PyPy's own heap growth), so a program that
+ * keeps its arrays is not collected over and over for nothing.
+ * Disabled (limit 0) on CPython, where arrays die at once. */
+#define PN_RECYCLE_MIN ((size_t)64 * 1024 * 1024)
+
+static struct {
+    size_t limit;     /* 0: off (CPython); else collect once debt reaches it */
+    size_t debt;      /* big-buffer bytes handed out since the last collection */
+    size_t live;      /* big-buffer bytes out of the cache now */
+    int wanted;       /* debt reached the limit: collect at the next safe point */
+    unsigned long collections, fresh;   /* counters for tests and benchmarks */
+} pn_recycle;
+
+static inline size_t pn_cache_max_bytes(void)
+{
+    return pn_recycle.limit > PN_CACHE_MAX_BYTES ? pn_recycle.limit
+                                                 : PN_CACHE_MAX_BYTES;
+}
+
+static void pn_recycle_enable(int on)
+{
+    pn_recycle.limit = on ? PN_RECYCLE_MIN : 0;
+    pn_recycle.debt = 0;
+    pn_recycle.wanted = 0;
+}
+
+/* The glue ran the collection, and with it the dead arrays' destructors:
+ * the next limit is what survived (at least PN_RECYCLE_MIN). */
+static void pn_recycle_done(void)
+{
+    pn_recycle.limit = pn_recycle.live > PN_RECYCLE_MIN ? pn_recycle.live
+                                                        : PN_RECYCLE_MIN;
+    pn_recycle.debt = 0;
+    pn_recycle.wanted = 0;
+    pn_recycle.collections++;
+}
+
+static void pn_recycle_note_alloc(size_t footprint)
+{
+    pn_recycle.live += footprint;
+    if (pn_recycle.limit == 0)
+        return;
+    pn_recycle.debt += footprint;
+    if (pn_recycle.debt >= pn_recycle.limit)
+        pn_recycle.wanted = 1;
+}
+
 static void *pn_buffer_alloc(size_t nbytes, int *fresh)
 {
     if (nbytes >= PN_CACHE_MIN_BYTES) {
+        pn_recycle_note_alloc(pn_buffer_footprint(nbytes));
         for (int k = pn_cache.count - 1; k >= 0; k--) {
             int i = pn_cache_at(k);
             if (pn_cache.nbytes[i] != nbytes)
@@ -255,6 +316,8 @@ static void *pn_buffer_alloc(size_t nbytes, int *fresh)
         }
     }
     *fresh = 1;
+    if (nbytes >= PN_CACHE_MIN_BYTES)
+        pn_recycle.fresh++;
     return pn_malloc_big(nbytes);
 }
 
@@ -262,14 +325,19 @@ static void *pn_buffer_alloc(size_t nbytes, int *fresh)
  * while there is no room (an empty cache always has room). */
 static void pn_buffer_free(void *p, size_t nbytes)
 {
-    if (nbytes < PN_CACHE_MIN_BYTES || nbytes > PN_CACHE_ONE_MAX) {
+    if (nbytes < PN_CACHE_MIN_BYTES) {
         free(p);
         return;
     }
     size_t footprint = pn_buffer_footprint(nbytes);
+    pn_recycle.live -= footprint;
+    if (nbytes > PN_CACHE_ONE_MAX) {
+        free(p);
+        return;
+    }
     while (pn_cache.count == PN_CACHE_SLOTS ||
            (pn_cache.count > 0 &&
-            pn_cache.total + footprint > PN_CACHE_MAX_BYTES)) {
+            pn_cache.total + footprint > pn_cache_max_bytes())) {
         int oldest = pn_cache.head;
         free(pn_cache.p[oldest]);
         pn_cache.total -= pn_buffer_footprint(pn_cache.nbytes[oldest]);

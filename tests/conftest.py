@@ -78,6 +78,12 @@ def _nd_backend_names():
 
 
 @pytest.fixture(params=_nd_backend_names())
+def c_backend_name(request):
+    """The name of a C backend (for scripts run in a fresh process)."""
+    return request.param
+
+
+@pytest.fixture(params=_nd_backend_names())
 def nd(request):
     """A C backend (N-D capable), with leak checks in debug mode."""
     yield from _backend_under_test(request.param)

@@ -52,3 +52,59 @@ def test_buffer_cache_ring(build_c_driver):
         "-O1", "-std=gnu11", "-Wall", "-Werror", "-Wno-unused-function", "-pthread"])
     out = subprocess.run([exe], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stdout
+
+
+RECYCLE_SCRIPT = r"""
+import sys
+from piconumpy import _loader
+name = sys.argv[1]
+pn = _loader.load(name.replace("-debug", ""), debug=name.endswith("-debug"))
+what = sys.argv[2]
+if what == "copies":             # 8 MB temporaries that die at once
+    a = pn.zeros(1000000)
+    for i in range(200):
+        b = a.copy()
+        b[0] = float(i)
+    assert b[0] == 199.0
+elif what == "kept":             # 400 arrays of 1 MB that all stay alive
+    kept = [pn.zeros(131072) for i in range(400)]
+    assert len(kept) == 400
+elif what == "stencil":          # pending values, views and collections
+    import numpy
+    def run(ns, u, v):
+        for _ in range(200):
+            v[1:-1, 1:-1] = ((u[0:-2, 1:-1] + u[2:, 1:-1]) * 0.3
+                             + (u[1:-1, 0:-2] + u[1:-1, 2:]) * 0.2) * 1.1
+            u, v = v, u
+        return u
+    start = numpy.random.default_rng(5).standard_normal((300, 300))
+    ref = run(numpy, start.copy(), start.copy())
+    got = run(pn, pn.array(start.tolist()), pn.array(start.tolist()))
+    assert numpy.array_equal(numpy.array(got.tolist()), ref)
+print(" ".join(map(str, pn._recycle_info())))
+"""
+
+
+@pytest.mark.parametrize("what", ["copies", "kept", "stencil"])
+def test_recycling_collections(c_backend_name, run_python, what):
+    # array_core.h: on PyPy the C backends run a major collection once the
+    # big buffers handed out since the last reach a limit, so the dead
+    # arrays' buffers come back to the cache instead of taking fresh memory;
+    # the limit follows what survives, so kept arrays are not collected for
+    # nothing.  CPython frees arrays at once: never a collection.
+    out = run_python(["-c", RECYCLE_SCRIPT, c_backend_name, what]).stdout
+    limit, collections, fresh, live, cached = map(int, out.split())
+    if sys.implementation.name != "pypy":
+        assert limit == 0 and collections == 0
+        assert fresh <= (3 if what == "copies" else 400)
+        return
+    if what == "copies":
+        # 8 MB each: a collection every 8 copies; fresh memory only until
+        # the first ones came back
+        assert 15 <= collections <= 30, out
+        assert fresh <= 12, out
+    elif what == "stencil":   # values computed by writes: 720 KB each
+        assert collections >= 2, out
+    else:
+        assert collections <= 4, out      # a fixed 64 MB limit: 6
+        assert live >= 400 * 2**20, out
