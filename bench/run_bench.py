@@ -54,6 +54,7 @@ MARK = "@@PICONUMPY-BENCH-JSON@@ "
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import large_arrays  # noqa: E402  (OPS: labels and bytes; imports no array library)
+import laplace  # noqa: E402  (run_c; imports no array library at import time)
 from cpu_levels import LEVEL_CPU_FLAGS, LEVELS, cpu_flags  # noqa: E402
 
 # column key -> label; the key is the role given on the command line
@@ -130,6 +131,90 @@ def run_worker(label, exe, args, extra=None, env=None):
         if line.startswith(MARK):
             return json.loads(line[len(MARK):])
     raise BenchError("%s worker printed no result:\n%s" % (label, out))
+
+
+# ------------------------------------------------------- sustained Laplace
+
+SUSTAINED = os.path.join(HERE, "sustained.py")
+SUSTAINED_RUN = (2000, 60)        # grid side, iterations in the one solve
+SUSTAINED_RUN_QUICK = (500, 20)
+
+
+def sustained_run(args):
+    return SUSTAINED_RUN_QUICK if args.quick else SUSTAINED_RUN
+
+
+def run_sustained(label, exe, args):
+    """{variant: result} of bench/sustained.py, each in a fresh process."""
+    size, iterations = sustained_run(args)
+    out = {}
+    for variant in ("numpy", "piconumpy"):
+        cmd = [exe, SUSTAINED, variant, str(size), str(iterations), LAPLACE_BINARY]
+        print("== %s sustained: %s" % (label, " ".join(cmd)), file=sys.stderr)
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=ROOT, env=env,
+                              timeout=900)
+        text = proc.stdout.decode("utf-8", "replace")
+        lines = [l for l in text.splitlines() if l.startswith(MARK)]
+        if proc.returncode != 0 or not lines:
+            sys.stderr.write(text)
+            raise BenchError("%s sustained %s failed (status %d)"
+                             % (label, variant, proc.returncode))
+        out[variant] = json.loads(lines[-1][len(MARK):])
+    return out
+
+
+def run_c_sustained(args):
+    """The C program on the sustained grid: seconds per iteration (the
+    median of its repeated solves)."""
+    size, iterations = sustained_run(args)
+    return {"per_iter": laplace.run_c(LAPLACE_BINARY, size, size, iterations,
+                                      0.2)["median"]}
+
+
+def sustained_table(results, c_ref):
+    if c_ref is None:
+        return ""
+    keys = [(k, label) for k, label in INTERPRETERS if results.get(k, {}).get("sustained")]
+    if not keys:
+        return ""
+    size = next(iter(results[keys[0][0]]["sustained"].values()))["size"]
+    iterations = next(iter(results[keys[0][0]]["sustained"].values()))["iterations"]
+    grid_mb = size * size * 8 / 2**20
+    header = ["variant"]
+    for _, label in keys:
+        header += ["%s ms/it." % label, "%s ×C" % label,
+                   "%s RSS before / peak (MB)" % label]
+    c_cells = []
+    for _ in keys:
+        c_cells += ["%.2f" % (1e3 * c_ref["per_iter"]), "1",
+                    "its two grids: %.0f" % (2 * grid_mb)]
+    rows = [["**C reference (gcc -O3)**"] + c_cells]
+    for variant in ("numpy", "piconumpy"):
+        cells = [variant]
+        for key, _ in keys:
+            r = results[key]["sustained"][variant]
+            cells += ["%.2f" % (1e3 * r["per_iter"]),
+                      fmt_ratio(r["per_iter"] / c_ref["per_iter"]),
+                      "%.0f / %.0f" % (r["rss_before_mb"], r["rss_peak_mb"])]
+        rows.append(cells)
+    text = [
+        "## Laplace, sustained (%d×%d, %d iterations in one solve)" % (size, size, iterations),
+        "",
+        "One solve in a fresh process per variant, after a warm-up on a 100×100 "
+        "grid (bench/sustained.py): the time per iteration includes every "
+        "garbage collection the solve needs, and the peak RSS shows the memory "
+        "that waited for one (each grid: %.0f MB; RSS before: the interpreter "
+        "and its libraries).  piconumpy is the interpreter's default backend "
+        "(%s); the C program repeats its solve and reports the median."
+        % (grid_mb, ", ".join(
+            "%s on %s" % (results[k]["sustained"]["piconumpy"]["backend"], label)
+            for k, label in keys)),
+        "",
+        md_table(header, rows),
+        "",
+    ]
+    return "\n".join(text)
 
 
 # -------------------------------------------------------------- large arrays
@@ -882,7 +967,9 @@ def main():
             t_large = time.time()
             res["large"] = run_large(label, exe, args, flags)
             res["large"]["elapsed"] = time.time() - t_large
+            res["sustained"] = run_sustained(label, exe, args)
             results[key] = res
+        c_sustained = run_c_sustained(args) if results else None
     except BenchError as exc:
         print("run_bench: error: %s" % exc, file=sys.stderr)
         return 1
@@ -894,6 +981,9 @@ def main():
 
     board_md = board_table(results)
     laplace_md = laplace_table(results)
+    sustained_md = sustained_table(results, c_sustained)
+    if sustained_md:
+        laplace_md += "\n" + sustained_md
     large_md = large_table(results)
     tiny_md = tiny_table(results)
     targets_md = targets_table(results)
