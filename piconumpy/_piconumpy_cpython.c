@@ -113,23 +113,25 @@ static void raise_err(const pn_err *e)
 
 /* array_core.h's recycling collection, at a safe point: new_owner_ex
  * runs it before creating anything, so no C frame holds a core whose array
- * may be dead (the destructors it runs free buffers and pending values). */
+ * may be dead (the destructors it runs free buffers and pending values).
+ * Not for a pending value (it takes no buffer now): its caller decided to
+ * defer before, and the destructors' Python code could export an operand
+ * in between (a deferred value must never read exported memory). */
 static int recycle_collect(void)
 {
-    pn_recycle.wanted = 0;   /* even if it fails: no retry on every call */
+    if (!pn_recycle_begin())
+        return 0;
     PyObject *r = PyObject_CallFunctionObjArgs(hook_collect, Py_None, NULL);
-    if (r == NULL)
-        return -1;
-    Py_DECREF(r);
-    pn_recycle_done();
-    return 0;
+    pn_recycle_end(r != NULL);
+    Py_XDECREF(r);
+    return r != NULL ? 0 : -1;
 }
 
 static PyObject *new_owner_ex(int nd, const pn_ssize_t *shape, pn_core **out,
                               int pending)
 {
     pn_err e;
-    if (pn_recycle.wanted && recycle_collect() < 0)
+    if (pn_recycle.wanted && !pending && recycle_collect() < 0)
         return NULL;
     ArrayObject *obj = PyObject_New(ArrayObject, array_type);
     if (obj == NULL)
@@ -445,6 +447,10 @@ static void classify_convert(PyObject *obj, operand *op)
 
 static PyObject *binary_op(PyObject *left, PyObject *right, const pn_binop *op)
 {
+    /* before anything is looked at: a safe point for the recycling
+     * collection, where a deferred value's checks cannot go stale */
+    if (pn_recycle.wanted && recycle_collect() < 0)
+        return NULL;
     operand l, r;
     PyObject *res = NULL;
     pn_err e;

@@ -160,15 +160,19 @@ static int report_pressure(HPyContext *ctx, pn_ssize_t nbytes)
 
 /* array_core.h's recycling collection, at a safe point: new_owner_ex
  * runs it before creating anything, so no C frame holds a core whose array
- * may be dead (the destructors it runs free buffers and pending values). */
+ * may be dead (the destructors it runs free buffers and pending values).
+ * Not for a pending value (it takes no buffer now): its caller decided to
+ * defer before, and the destructors' Python code could export an operand
+ * in between (a deferred value must never read exported memory). */
 static int recycle_collect(HPyContext *ctx)
 {
-    pn_recycle.wanted = 0;   /* even if it fails: no retry on every call */
+    if (!pn_recycle_begin())
+        return 0;
     HPy res = call_hook1(ctx, g_hook_collect, ctx->h_None);
+    pn_recycle_end(!HPy_IsNull(res));
     if (HPy_IsNull(res))
         return -1;
     HPy_Close(ctx, res);
-    pn_recycle_done();
     return 0;
 }
 
@@ -185,7 +189,7 @@ static HPy new_owner_ex(HPyContext *ctx, HPy base_type, int nd,
     pn_ssize_t n = 0;
     pn_err e;
     HPy h;
-    if (pn_recycle.wanted && recycle_collect(ctx) < 0)
+    if (pn_recycle.wanted && !pending && recycle_collect(ctx) < 0)
         return HPy_NULL;
     if (nd == 1 && shape[0] >= 0 && shape[0] <= PN_INLINE_CAPACITY)
         n = shape[0];   /* tiny 1-D temporaries: nothing to check */
@@ -591,6 +595,10 @@ static HPy deferred_op(HPyContext *ctx, HPy type, const pn_binop *op,
 static HPy binary_op(HPyContext *ctx, HPy left, HPy right, const pn_binop *op,
                      int known)
 {
+    /* before anything is looked at: a safe point for the recycling
+     * collection, where a deferred value's checks cannot go stale */
+    if (pn_recycle.wanted && recycle_collect(ctx) < 0)
+        return HPy_NULL;
     HPy type = PN_GLOBAL_BORROW(ctx, g_array_type);
     operand l, r;
     HPy res = HPy_NULL;

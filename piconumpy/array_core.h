@@ -258,13 +258,17 @@ static struct {
     size_t debt;      /* big-buffer bytes handed out since the last collection */
     size_t live;      /* big-buffer bytes out of the cache now */
     int wanted;       /* debt reached the limit: collect at the next safe point */
+    int collecting;   /* in the collection (its destructors may allocate) */
     unsigned long collections, fresh;   /* counters for tests and benchmarks */
 } pn_recycle;
 
+/* The cache may hold one cycle's worth (the limit), but never more than is
+ * in use: after a peak of kept arrays, their buffers are not kept idle. */
 static inline size_t pn_cache_max_bytes(void)
 {
-    return pn_recycle.limit > PN_CACHE_MAX_BYTES ? pn_recycle.limit
-                                                 : PN_CACHE_MAX_BYTES;
+    size_t cap = pn_recycle.limit < pn_recycle.live ? pn_recycle.limit
+                                                    : pn_recycle.live;
+    return cap > PN_CACHE_MAX_BYTES ? cap : PN_CACHE_MAX_BYTES;
 }
 
 static void pn_recycle_enable(int on)
@@ -274,15 +278,33 @@ static void pn_recycle_enable(int on)
     pn_recycle.wanted = 0;
 }
 
-/* The glue ran the collection, and with it the dead arrays' destructors:
- * the next limit is what survived (at least PN_RECYCLE_MIN). */
-static void pn_recycle_done(void)
+/* The glue is about to run the collection (0: not now, one is running).
+ * The debt restarts now: allocations by the destructors' Python code, or
+ * after a failed collection, count towards the next one. */
+static int pn_recycle_begin(void)
 {
+    pn_recycle.wanted = 0;
+    if (pn_recycle.collecting)
+        return 0;
+    pn_recycle.debt = 0;
+    pn_recycle.collecting = 1;
+    return 1;
+}
+
+static void pn_cache_trim(void);
+
+/* The collection ran (ok: without error), and with it the dead arrays'
+ * destructors: the next limit is what survived (at least
+ * PN_RECYCLE_MIN). */
+static void pn_recycle_end(int ok)
+{
+    pn_recycle.collecting = 0;
+    if (!ok)
+        return;
     pn_recycle.limit = pn_recycle.live > PN_RECYCLE_MIN ? pn_recycle.live
                                                         : PN_RECYCLE_MIN;
-    pn_recycle.debt = 0;
-    pn_recycle.wanted = 0;
     pn_recycle.collections++;
+    pn_cache_trim();
 }
 
 static void pn_recycle_note_alloc(size_t footprint)
@@ -298,7 +320,6 @@ static void pn_recycle_note_alloc(size_t footprint)
 static void *pn_buffer_alloc(size_t nbytes, int *fresh)
 {
     if (nbytes >= PN_CACHE_MIN_BYTES) {
-        pn_recycle_note_alloc(pn_buffer_footprint(nbytes));
         for (int k = pn_cache.count - 1; k >= 0; k--) {
             int i = pn_cache_at(k);
             if (pn_cache.nbytes[i] != nbytes)
@@ -311,18 +332,43 @@ static void *pn_buffer_alloc(size_t nbytes, int *fresh)
             }
             pn_cache.count--;
             pn_cache.total -= pn_buffer_footprint(nbytes);
+            pn_recycle_note_alloc(pn_buffer_footprint(nbytes));
             *fresh = 0;
             return p;
         }
     }
     *fresh = 1;
-    if (nbytes >= PN_CACHE_MIN_BYTES)
+    void *p = pn_malloc_big(nbytes);
+    if (p != NULL && nbytes >= PN_CACHE_MIN_BYTES) {
         pn_recycle.fresh++;
-    return pn_malloc_big(nbytes);
+        pn_recycle_note_alloc(pn_buffer_footprint(nbytes));
+    }
+    return p;
+}
+
+/* Frees the oldest buffers until `room` more bytes fit (an empty cache
+ * always has room) and a slot is free. */
+static void pn_cache_evict(size_t room)
+{
+    while (pn_cache.count == PN_CACHE_SLOTS ||
+           (pn_cache.count > 0 &&
+            pn_cache.total + room > pn_cache_max_bytes())) {
+        int oldest = pn_cache.head;
+        free(pn_cache.p[oldest]);
+        pn_cache.total -= pn_buffer_footprint(pn_cache.nbytes[oldest]);
+        pn_cache.head = (oldest + 1) % PN_CACHE_SLOTS;
+        pn_cache.count--;
+    }
+}
+
+static void pn_cache_trim(void)
+{
+    if (pn_cache.total > pn_cache_max_bytes())
+        pn_cache_evict(0);
 }
 
 /* Keeps p for a later allocation of nbytes, evicting the oldest buffers
- * while there is no room (an empty cache always has room). */
+ * while there is no room. */
 static void pn_buffer_free(void *p, size_t nbytes)
 {
     if (nbytes < PN_CACHE_MIN_BYTES) {
@@ -335,15 +381,7 @@ static void pn_buffer_free(void *p, size_t nbytes)
         free(p);
         return;
     }
-    while (pn_cache.count == PN_CACHE_SLOTS ||
-           (pn_cache.count > 0 &&
-            pn_cache.total + footprint > pn_cache_max_bytes())) {
-        int oldest = pn_cache.head;
-        free(pn_cache.p[oldest]);
-        pn_cache.total -= pn_buffer_footprint(pn_cache.nbytes[oldest]);
-        pn_cache.head = (oldest + 1) % PN_CACHE_SLOTS;
-        pn_cache.count--;
-    }
+    pn_cache_evict(footprint);
     int i = pn_cache_at(pn_cache.count);
     pn_cache.p[i] = p;
     pn_cache.nbytes[i] = nbytes;

@@ -69,6 +69,12 @@ if what == "copies":             # 8 MB temporaries that die at once
 elif what == "kept":             # 400 arrays of 1 MB that all stay alive
     kept = [pn.zeros(131072) for i in range(400)]
     assert len(kept) == 400
+elif what == "peak":             # 400 MB kept, dropped, then small work
+    kept = [pn.zeros(131072) for i in range(400)]
+    del kept
+    a = pn.zeros(131072)
+    for i in range(400):
+        b = a.copy()
 elif what == "stencil":          # pending values, views and collections
     import numpy
     def run(ns, u, v):
@@ -85,7 +91,7 @@ print(" ".join(map(str, pn._recycle_info())))
 """
 
 
-@pytest.mark.parametrize("what", ["copies", "kept", "stencil"])
+@pytest.mark.parametrize("what", ["copies", "kept", "peak", "stencil"])
 def test_recycling_collections(c_backend_name, run_python, what):
     # array_core.h: on PyPy the C backends run a major collection once the
     # big buffers handed out since the last reach a limit, so the dead
@@ -105,6 +111,8 @@ def test_recycling_collections(c_backend_name, run_python, what):
         assert fresh <= 12, out
     elif what == "stencil":   # values computed by writes: 720 KB each
         assert collections >= 2, out
+    elif what == "peak":      # the dropped arrays' buffers are not all kept
+        assert cached <= 64 * 2**20 and live <= 64 * 2**20, out
     else:
         assert collections <= 4, out      # a fixed 64 MB limit: 6
         assert live >= 400 * 2**20, out
