@@ -121,8 +121,9 @@ static int recycle_collect(void)
 {
     if (!pn_recycle_begin())
         return 0;
+    double t0 = pn_seconds();
     PyObject *r = PyObject_CallFunctionObjArgs(hook_collect, Py_None, NULL);
-    pn_recycle_end(r != NULL);
+    pn_recycle_end(r != NULL, pn_seconds() - t0);
     Py_XDECREF(r);
     return r != NULL ? 0 : -1;
 }

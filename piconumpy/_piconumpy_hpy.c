@@ -168,8 +168,9 @@ static int recycle_collect(HPyContext *ctx)
 {
     if (!pn_recycle_begin())
         return 0;
+    double t0 = pn_seconds();
     HPy res = call_hook1(ctx, g_hook_collect, ctx->h_None);
-    pn_recycle_end(!HPy_IsNull(res));
+    pn_recycle_end(!HPy_IsNull(res), pn_seconds() - t0);
     if (HPy_IsNull(res))
         return -1;
     HPy_Close(ctx, res);

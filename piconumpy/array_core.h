@@ -9,6 +9,7 @@
 #ifndef PICONUMPY_ARRAY_CORE_H
 #define PICONUMPY_ARRAY_CORE_H
 
+#include <time.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -242,79 +243,115 @@ static void *pn_malloc_big(size_t nbytes)
  * fresh buffers adds up.  So each cycle between collections used to take
  * that much fresh memory, and the kernel zeroes fresh pages: a loop of
  * 1e6-element copies spent 45% of its time in clear_page, the Laplace
- * stencil 30% (a fresh 2 MB costs ~300 us here, its copy ~20 us).
+ * stencil 30% (a fresh 2 MB costs ~300 us on this VM, its copy ~20 us).
  * Instead, the glue runs a collection itself (gc.collect, in its
- * recycle_collect) at its next safe point once the big buffers handed
- * out since the last one (debt, reused ones included) reach the limit:
- * the dead arrays' buffers then refill the cache, which is allowed to hold
- * that much, and the loop runs on recycled memory.  The limit follows what
- * survives a collection (like PyPy's own heap growth), so a program that
- * keeps its arrays is not collected over and over for nothing.
- * Disabled (limit 0) on CPython, where arrays die at once. */
+ * recycle_collect) at its next safe point once the big buffers out of the
+ * cache have grown by the limit since the last one: the dead arrays'
+ * buffers then refill the cache, which may hold that much, and the loop
+ * runs on recycled memory.  The limit is the largest of
+ *   - PN_RECYCLE_MIN;
+ *   - what survived the last collection (like PyPy's own heap growth: a
+ *     program that keeps its arrays is not collected for nothing);
+ *   - PN_RECYCLE_GAIN times the fresh memory the kernel could have zeroed
+ *     in the time the last collection took (PN_FRESH_RATE): a collection
+ *     costs ~1.5 ms in a small process but ~10 ms once numpy is imported
+ *     (its objects are marked too), and collecting every 64 MB then cost
+ *     more than the fresh memory it saved.
+ * Any collection (PyPy's own too) that frees buffers lowers the growth.
+ * Off (limit 0) on CPython, where arrays die at once. */
 #define PN_RECYCLE_MIN ((size_t)64 * 1024 * 1024)
+#define PN_FRESH_RATE 8e9    /* bytes/s: THP zeroing, measured 6.6-7.6 here */
+#define PN_RECYCLE_GAIN 2.0  /* collections cost <= 1/2 of the fresh memory */
 
 static struct {
-    size_t limit;     /* 0: off (CPython); else collect once debt reaches it */
-    size_t debt;      /* big-buffer bytes handed out since the last collection */
+    size_t limit;     /* 0: off (CPython); else collect once live - base >= it */
+    size_t worth;     /* bytes a collection is worth (its cost, see above) */
     size_t live;      /* big-buffer bytes out of the cache now */
-    int wanted;       /* debt reached the limit: collect at the next safe point */
+    size_t base;      /* live after the last collection (or lower since) */
+    int wanted;       /* growth reached the limit: collect at a safe point */
     int collecting;   /* in the collection (its destructors may allocate) */
     unsigned long collections, fresh;   /* counters for tests and benchmarks */
 } pn_recycle;
 
-/* The cache may hold one cycle's worth (the limit), but never more than is
- * in use: after a peak of kept arrays, their buffers are not kept idle. */
+static inline size_t pn_max_size(size_t a, size_t b) { return a > b ? a : b; }
+
+/* seconds on a monotonic clock (process CPU time where there is none) */
+static inline double pn_seconds(void)
+{
+#ifdef CLOCK_MONOTONIC
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+
+/* The cache may hold what one collection gives back, a little more than
+ * the limit (it runs at the next safe point), while that much is in use:
+ * after a peak of kept arrays, their buffers do not stay idle in it. */
 static inline size_t pn_cache_max_bytes(void)
 {
-    size_t cap = pn_recycle.limit < pn_recycle.live ? pn_recycle.limit
-                                                    : pn_recycle.live;
-    return cap > PN_CACHE_MAX_BYTES ? cap : PN_CACHE_MAX_BYTES;
+    size_t in_use = pn_recycle.limit < pn_recycle.live ? pn_recycle.limit
+                                                       : pn_recycle.live;
+    size_t cycle = pn_max_size(pn_recycle.worth, in_use);
+    return pn_max_size(PN_CACHE_MAX_BYTES, cycle + cycle / 4);
 }
 
 static void pn_recycle_enable(int on)
 {
     pn_recycle.limit = on ? PN_RECYCLE_MIN : 0;
-    pn_recycle.debt = 0;
+    pn_recycle.worth = 0;
+    pn_recycle.base = pn_recycle.live;
     pn_recycle.wanted = 0;
 }
 
-/* The glue is about to run the collection (0: not now, one is running).
- * The debt restarts now: allocations by the destructors' Python code, or
- * after a failed collection, count towards the next one. */
+/* The glue is about to run the collection (0: not now, one is running). */
 static int pn_recycle_begin(void)
 {
     pn_recycle.wanted = 0;
     if (pn_recycle.collecting)
         return 0;
-    pn_recycle.debt = 0;
     pn_recycle.collecting = 1;
     return 1;
 }
 
 static void pn_cache_trim(void);
 
-/* The collection ran (ok: without error), and with it the dead arrays'
- * destructors: the next limit is what survived (at least
- * PN_RECYCLE_MIN). */
-static void pn_recycle_end(int ok)
+/* The collection ran (ok: without error) in `seconds`, and with it the dead
+ * arrays' destructors: the next limit (see above).  A failed one counts
+ * as one that freed nothing. */
+static void pn_recycle_end(int ok, double seconds)
 {
     pn_recycle.collecting = 0;
+    pn_recycle.base = pn_recycle.live;
     if (!ok)
         return;
-    pn_recycle.limit = pn_recycle.live > PN_RECYCLE_MIN ? pn_recycle.live
-                                                        : PN_RECYCLE_MIN;
     pn_recycle.collections++;
+    pn_recycle.worth = (size_t)(PN_RECYCLE_GAIN * PN_FRESH_RATE * seconds);
+    pn_recycle.limit = pn_max_size(PN_RECYCLE_MIN,
+                                   pn_max_size(pn_recycle.base, pn_recycle.worth));
     pn_cache_trim();
 }
 
 static void pn_recycle_note_alloc(size_t footprint)
 {
     pn_recycle.live += footprint;
-    if (pn_recycle.limit == 0)
-        return;
-    pn_recycle.debt += footprint;
-    if (pn_recycle.debt >= pn_recycle.limit)
+    if (pn_recycle.limit != 0 && pn_recycle.live - pn_recycle.base >= pn_recycle.limit)
         pn_recycle.wanted = 1;
+}
+
+/* (a collection of PyPy's own frees buffers too: fewer survived, and the
+ * limit follows) */
+static void pn_recycle_note_free(size_t footprint)
+{
+    pn_recycle.live -= footprint;
+    if (pn_recycle.live < pn_recycle.base) {
+        pn_recycle.base = pn_recycle.live;
+        if (pn_recycle.limit != 0)
+            pn_recycle.limit = pn_max_size(PN_RECYCLE_MIN,
+                                           pn_max_size(pn_recycle.base, pn_recycle.worth));
+    }
 }
 
 static void *pn_buffer_alloc(size_t nbytes, int *fresh)
@@ -376,7 +413,7 @@ static void pn_buffer_free(void *p, size_t nbytes)
         return;
     }
     size_t footprint = pn_buffer_footprint(nbytes);
-    pn_recycle.live -= footprint;
+    pn_recycle_note_free(footprint);
     if (nbytes > PN_CACHE_ONE_MAX) {
         free(p);
         return;

@@ -110,7 +110,7 @@ def test_recycling_collections(c_backend_name, run_python, what):
         assert 15 <= collections <= 30, out
         assert fresh <= 12, out
     elif what == "stencil":   # values computed by writes: 720 KB each
-        assert collections >= 2, out
+        assert collections >= 1, out
     elif what == "peak":      # the dropped arrays' buffers are not all kept
         assert cached <= 64 * 2**20 and live <= 64 * 2**20, out
     else:
