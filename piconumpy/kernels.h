@@ -402,29 +402,69 @@ static inline void pn_pow_vs(double *out, const double *a, double s,
 }
 
 /* argmin/argmax as numpy: the first NaN wins, else the first extremum.
- * Block by block: the level's vector min/max of the block (NaN if it holds
- * one), the best block kept, then one scan of that block for the index. */
+ * Block by block: the level's vector min/max of each block (NaN if it
+ * holds one), the first block with a NaN or else the first with the best
+ * value, then one scan of that block for the index.  Long arrays get their
+ * block values on several threads (threads.h): a block's value does not
+ * depend on the thread, and the choice is then made in block order, so
+ * the index is the one-thread one. */
 #define PN_ARG_BLOCK 2048
+typedef struct {
+    const double *a;
+    pn_ssize_t n;
+    int want_max;
+    double *vals;   /* one per block */
+} pn_arg_job;
+
+/* elements in the block that starts at s */
+static inline pn_ssize_t pn_arg_len(pn_ssize_t n, pn_ssize_t s)
+{
+    return n - s < PN_ARG_BLOCK ? n - s : PN_ARG_BLOCK;
+}
+
+static inline double pn_arg_block(const double *a, pn_ssize_t n, pn_ssize_t k,
+                                  int want_max)
+{
+    const pn_ssize_t s = k * PN_ARG_BLOCK, m = pn_arg_len(n, s);
+    return want_max ? pn_max(a + s, m) : pn_min(a + s, m);
+}
+
+static void pn_run_arg_blocks(const void *j, pn_ssize_t lo, pn_ssize_t hi)
+{
+    const pn_arg_job *t = j;
+    for (pn_ssize_t k = lo; k < hi; k++)
+        t->vals[k] = pn_arg_block(t->a, t->n, k, t->want_max);
+}
+
 static inline pn_ssize_t pn_arg_extreme(const double *a, pn_ssize_t n,
                                         int want_max)
 {
-    pn_ssize_t best_at = 0, best_len = 0, i;
-    double best = 0.0;
-    for (pn_ssize_t s = 0; s < n; s += PN_ARG_BLOCK) {
-        pn_ssize_t m = n - s < PN_ARG_BLOCK ? n - s : PN_ARG_BLOCK;
-        double v = want_max ? pn_max(a + s, m) : pn_min(a + s, m);
+    const pn_ssize_t nblocks = (n + PN_ARG_BLOCK - 1) / PN_ARG_BLOCK;
+    pn_ssize_t best_k = 0, i;
+    double best = 0.0, *vals = NULL;
+    /* (no memory for the block values: all on this thread) */
+    if (pn_nthreads > 1 && n >= 2 * PN_GRAIN_MEMORY &&
+        (vals = (double *)malloc((size_t)nblocks * sizeof(double))) != NULL) {
+        pn_arg_job job = {a, n, want_max, vals};
+        pn_parallel_for(pn_run_arg_blocks, &job, nblocks,
+                        PN_GRAIN_MEMORY / PN_ARG_BLOCK, 1);
+    }
+    for (pn_ssize_t k = 0; k < nblocks; k++) {
+        double v = vals != NULL ? vals[k] : pn_arg_block(a, n, k, want_max);
         if (v != v) {
-            for (i = s; a[i] == a[i]; i++)
+            free(vals);
+            for (i = k * PN_ARG_BLOCK; a[i] == a[i]; i++)
                 ;
             return i;
         }
-        if (best_len == 0 || (want_max ? v > best : v < best)) {
+        if (k == 0 || (want_max ? v > best : v < best)) {
             best = v;
-            best_at = s;
-            best_len = m;
+            best_k = k;
         }
     }
-    for (i = best_at; i < best_at + best_len - 1 && a[i] != best; i++)
+    free(vals);
+    const pn_ssize_t s = best_k * PN_ARG_BLOCK, last = s + pn_arg_len(n, s) - 1;
+    for (i = s; i < last && a[i] != best; i++)
         ;
     return i;
 }

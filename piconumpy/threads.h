@@ -6,8 +6,11 @@
  * loops whose result cannot depend on the split are split: element-wise
  * ones (every element is computed by the same code whichever thread runs
  * it) and sum, whose groups are merged in the one-thread association
- * (simd.h); results are bit-identical to one thread's.  The other
- * reductions (prod, dot, min, max, argmin, argmax, nan*) stay on one thread.
+ * (simd.h); results are bit-identical to one thread's.  argmin and argmax
+ * get their blocks' extrema on several threads and choose in block order
+ * (kernels.h).  The other reductions (prod, dot, min, max, nan*) stay on
+ * one thread: split, their association would change (min/max: the sign of
+ * a zero result).
  *
  * The pool: PICONUMPY_NUM_THREADS (default: the CPUs this process may run
  * on -- affinity mask and container quota -- at most PN_DEFAULT_MAX_THREADS)

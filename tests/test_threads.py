@@ -158,6 +158,27 @@ def test_sum_same_bits_on_any_thread_count(nd, threads, n):
         assert nd._thread_stats()[1] > jobs
 
 
+@pytest.mark.parametrize("case", ["plain", "ties", "zeros", "nan", "nan-late"])
+def test_argmin_argmax_same_index_on_any_thread_count(nd, np, threads, case):
+    # block extrema on several threads, the choice in block order: the
+    # one-thread index, which is numpy's (first NaN, else first extremum)
+    x = np.sin(np.arange(N) * 0.37) * 3.0
+    if case == "ties":
+        x[[5000, 20000, 60000]] = 9.0
+        x[[7000, 33000, 69000]] = -9.0
+    elif case == "zeros":
+        x = np.where(np.arange(N) % 3 == 0, -0.0, 0.0)
+    elif case == "nan":
+        x[[40000, 50000]] = np.nan
+    elif case == "nan-late":
+        x[N - 2] = np.nan
+    a = nd.array(x.tolist())
+    expected = (int(np.argmin(x)), int(np.argmax(x)))
+    for k in (1, 2, 3, 7):
+        piconumpy.set_num_threads(k)
+        assert (int(nd.argmin(a)), int(nd.argmax(a))) == expected, k
+
+
 def test_sum_group_cap_and_axis_sums(nd, threads):
     """64 threads on a short sum (the 64-group cap) and sums / means along
     an axis of long rows: the one-thread bits."""
