@@ -181,9 +181,9 @@ static int pn_shape_size(int ndim, const pn_ssize_t *shape, pn_ssize_t *size,
  * caches; found at once when one size dominates), a full cache evicts the
  * oldest, so a program that moves on to another array size gets those
  * cached instead of stale ones.
- * At most PN_CACHE_MAX_BYTES in all (on PyPy, the recycling limit if that
- * is more: see below), except that one buffer up to PN_CACHE_ONE_MAX is
- * kept alone (1e7-element temporaries: 80 MB). */
+ * At most PN_CACHE_MAX_BYTES in all (on PyPy, what a recycling collection
+ * gives back if that is more: see below), except that one buffer up to
+ * PN_CACHE_ONE_MAX is kept alone (1e7-element temporaries: 80 MB). */
 #define PN_CACHE_SLOTS 1024
 #define PN_CACHE_MIN_BYTES ((size_t)64 * 1024)
 #define PN_CACHE_MAX_BYTES ((size_t)64 * 1024 * 1024)
@@ -262,12 +262,15 @@ static void *pn_malloc_big(size_t nbytes)
 #define PN_RECYCLE_MIN ((size_t)64 * 1024 * 1024)
 #define PN_FRESH_RATE 8e9    /* bytes/s: THP zeroing, measured 6.6-7.6 here */
 #define PN_RECYCLE_GAIN 2.0  /* collections cost <= 1/2 of the fresh memory */
+#define PN_RECYCLE_MAX_SECONDS 0.02   /* counted for one collection: 320 MB */
 
 static struct {
     size_t limit;     /* 0: off (CPython); else collect once live - base >= it */
     size_t worth;     /* bytes a collection is worth (its cost, see above) */
     size_t live;      /* big-buffer bytes out of the cache now */
     size_t base;      /* live after the last collection (or lower since) */
+    size_t biggest;   /* the largest buffer seen: a collection may come that
+                         much after the limit */
     int wanted;       /* growth reached the limit: collect at a safe point */
     int collecting;   /* in the collection (its destructors may allocate) */
     unsigned long collections, fresh;   /* counters for tests and benchmarks */
@@ -287,15 +290,17 @@ static inline double pn_seconds(void)
 #endif
 }
 
-/* The cache may hold what one collection gives back, a little more than
- * the limit (it runs at the next safe point), while that much is in use:
- * after a peak of kept arrays, their buffers do not stay idle in it. */
+/* The cache may hold what one collection gives back: the limit, and what
+ * came on top before the next safe point ran it (a quarter more, and a
+ * buffer).  The limit follows the survivors down (pn_recycle_note_free):
+ * after a peak of kept arrays, their buffers do not stay idle in it.  (Its
+ * 1024 slots bound it too.) */
 static inline size_t pn_cache_max_bytes(void)
 {
-    size_t in_use = pn_recycle.limit < pn_recycle.live ? pn_recycle.limit
-                                                       : pn_recycle.live;
-    size_t cycle = pn_max_size(pn_recycle.worth, in_use);
-    return pn_max_size(PN_CACHE_MAX_BYTES, cycle + cycle / 4);
+    const size_t limit = pn_recycle.limit;
+    if (limit == 0)
+        return PN_CACHE_MAX_BYTES;
+    return pn_max_size(PN_CACHE_MAX_BYTES, limit + limit / 4 + pn_recycle.biggest);
 }
 
 static void pn_recycle_enable(int on)
@@ -324,10 +329,16 @@ static void pn_cache_trim(void);
 static void pn_recycle_end(int ok, double seconds)
 {
     pn_recycle.collecting = 0;
+    pn_recycle.wanted = 0;   /* (set again by the destructors' allocations) */
     pn_recycle.base = pn_recycle.live;
     if (!ok)
         return;
     pn_recycle.collections++;
+    /* one slow collection (a busy host) must not make the limit huge */
+    if (!(seconds >= 0.0))
+        seconds = 0.0;
+    if (seconds > PN_RECYCLE_MAX_SECONDS)
+        seconds = PN_RECYCLE_MAX_SECONDS;
     pn_recycle.worth = (size_t)(PN_RECYCLE_GAIN * PN_FRESH_RATE * seconds);
     pn_recycle.limit = pn_max_size(PN_RECYCLE_MIN,
                                    pn_max_size(pn_recycle.base, pn_recycle.worth));
@@ -337,6 +348,8 @@ static void pn_recycle_end(int ok, double seconds)
 static void pn_recycle_note_alloc(size_t footprint)
 {
     pn_recycle.live += footprint;
+    if (footprint > pn_recycle.biggest && footprint <= PN_CACHE_ONE_MAX)
+        pn_recycle.biggest = footprint;
     if (pn_recycle.limit != 0 && pn_recycle.live - pn_recycle.base >= pn_recycle.limit)
         pn_recycle.wanted = 1;
 }
@@ -416,6 +429,7 @@ static void pn_buffer_free(void *p, size_t nbytes)
     pn_recycle_note_free(footprint);
     if (nbytes > PN_CACHE_ONE_MAX) {
         free(p);
+        pn_cache_trim();   /* (the limit may have come down) */
         return;
     }
     pn_cache_evict(footprint);

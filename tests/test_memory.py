@@ -76,17 +76,19 @@ elif what == "peak":             # 400 MB kept, dropped, then small work
     for i in range(400):
         b = a.copy()
 elif what == "stencil":          # pending values, views and collections
-    import numpy
+    import random
     def run(ns, u, v):
         for _ in range(200):
             v[1:-1, 1:-1] = ((u[0:-2, 1:-1] + u[2:, 1:-1]) * 0.3
                              + (u[1:-1, 0:-2] + u[1:-1, 2:]) * 0.2) * 1.1
             u, v = v, u
         return u
-    start = numpy.random.default_rng(5).standard_normal((300, 300))
-    ref = run(numpy, start.copy(), start.copy())
-    got = run(pn, pn.array(start.tolist()), pn.array(start.tolist()))
-    assert numpy.array_equal(numpy.array(got.tolist()), ref)
+    rng = random.Random(5)
+    start = [[rng.uniform(-1.0, 1.0) for j in range(300)] for i in range(300)]
+    got = run(pn, pn.array(start), pn.array(start)).tolist()
+    import numpy   # only now: its objects make every collection slower
+    ref = run(numpy, numpy.array(start), numpy.array(start))
+    assert numpy.array_equal(numpy.array(got), ref)
 print(" ".join(map(str, pn._recycle_info())))
 """
 
@@ -94,10 +96,11 @@ print(" ".join(map(str, pn._recycle_info())))
 @pytest.mark.parametrize("what", ["copies", "kept", "peak", "stencil"])
 def test_recycling_collections(c_backend_name, run_python, what):
     # array_core.h: on PyPy the C backends run a major collection once the
-    # big buffers handed out since the last reach a limit, so the dead
-    # arrays' buffers come back to the cache instead of taking fresh memory;
-    # the limit follows what survives, so kept arrays are not collected for
-    # nothing.  CPython frees arrays at once: never a collection.
+    # big buffers out of the cache have grown by a limit since the last one,
+    # so the dead arrays' buffers come back to the cache instead of taking
+    # fresh memory; the limit follows what survives, so kept arrays are not
+    # collected for nothing.  CPython frees arrays at once: never a
+    # collection.
     out = run_python(["-c", RECYCLE_SCRIPT, c_backend_name, what]).stdout
     limit, collections, fresh, live, cached = map(int, out.split())
     if sys.implementation.name != "pypy":
@@ -110,9 +113,15 @@ def test_recycling_collections(c_backend_name, run_python, what):
         assert 15 <= collections <= 30, out
         assert fresh <= 12, out
     elif what == "stencil":   # values computed by writes: 720 KB each
-        assert collections >= 1, out
+        if c_backend_name == "cpython":
+            # cpyext's objects die earlier (their refcounts): no collection
+            # was needed, and little fresh memory
+            assert fresh <= 120, out
+        else:
+            assert collections >= 2, out
     elif what == "peak":      # the dropped arrays' buffers are not all kept
-        assert cached <= 64 * 2**20 and live <= 64 * 2**20, out
+        # (the cache's cap: the 64 MB limit, a quarter more, one buffer)
+        assert cached <= 81 * 2**20 and live <= 64 * 2**20, out
     else:
         assert collections <= 4, out      # a fixed 64 MB limit: 6
         assert live >= 400 * 2**20, out
