@@ -44,11 +44,13 @@ pypy-system:
 # PyPy 7.3.11's incremental GC can crash while pytest rewrites the test
 # modules' asserts, on 2-vCPU machines (pytest-dev/pytest#11168, pypy/pypy#3959:
 # fixed in PyPy 7.3.16; Debian ships 7.3.11).  Rewriting happens once, then is
-# cached: this step does only that (no test runs), retried on a crash; the
-# test runs themselves are never retried.
+# cached in tests/__pycache__ (so the PyPy runs may write bytecode): this step
+# does only that (no test runs), retried on a crash; the test runs themselves
+# are never retried.
+PYPY_PYTEST = env -u PYTHONDONTWRITEBYTECODE $(VENV_PYPY)/bin/pytest
 pypy-rewrite-cache: install
 	@for i in 1 2 3; do \
-	  $(VENV_PYPY)/bin/pytest -q --collect-only tests >/dev/null && exit 0; \
+	  $(PYPY_PYTEST) -q --collect-only tests >/dev/null && exit 0; \
 	  echo "== PyPy crashed while pytest rewrote the tests (PyPy 7.3.11 GC bug), again"; \
 	done; exit 1
 
@@ -56,7 +58,7 @@ test: install
 	$(VENV_CPY)/bin/pytest -q tests
 ifneq ($(PYPY),none)
 	$(MAKE) pypy-rewrite-cache
-	$(VENV_PYPY)/bin/pytest -q tests
+	$(PYPY_PYTEST) -q tests
 endif
 
 # the whole suite again with every operator result of more than 8 elements
@@ -65,7 +67,7 @@ test-fused: install
 	PICONUMPY_FUSE_MIN=9 $(VENV_CPY)/bin/pytest -q tests
 ifneq ($(PYPY),none)
 	$(MAKE) pypy-rewrite-cache
-	PICONUMPY_FUSE_MIN=9 $(VENV_PYPY)/bin/pytest -q tests
+	PICONUMPY_FUSE_MIN=9 $(PYPY_PYTEST) -q tests
 endif
 
 bench: install
