@@ -111,19 +111,20 @@ static void raise_err(const pn_err *e)
     }
 }
 
-/* array_core.h's recycling collection, at a safe point: new_owner_ex
- * runs it before creating anything, so no C frame holds a core whose array
- * may be dead (the destructors it runs free buffers and pending values).
- * Not for a pending value (it takes no buffer now): its caller decided to
- * defer before, and the destructors' Python code could export an operand
- * in between (a deferred value must never read exported memory). */
+/* array_core.h's recycling collection, at a safe point: binary operators
+ * run it before looking at anything, new_owner_ex before creating
+ * anything, so no C frame holds a core whose array may be dead (the
+ * destructors it runs free buffers and pending values).  new_owner_ex
+ * skips it for a pending value (which takes no buffer now): its caller
+ * decided to defer before, and the destructors' Python code could export
+ * an operand in between (a deferred value must never read exported
+ * memory). */
 static int recycle_collect(void)
 {
     if (!pn_recycle_begin())
         return 0;
-    double t0 = pn_seconds();
     PyObject *r = PyObject_CallFunctionObjArgs(hook_collect, Py_None, NULL);
-    pn_recycle_end(r != NULL, pn_seconds() - t0);
+    pn_recycle_end(r != NULL);
     Py_XDECREF(r);
     return r != NULL ? 0 : -1;
 }
@@ -1537,7 +1538,7 @@ static PyObject *mod_fused_info(PyObject *mod, PyObject *unused)
  * of big buffers out of the cache; bytes in the cache). */
 static PyObject *mod_recycle_info(PyObject *mod, PyObject *unused)
 {
-    return Py_BuildValue("(nkknn)", (Py_ssize_t)pn_recycle.limit,
+    return Py_BuildValue("(nkknn)", (Py_ssize_t)pn_recycle_limit(),
                          pn_recycle.collections, pn_recycle.fresh,
                          (Py_ssize_t)pn_recycle.live, (Py_ssize_t)pn_cache.total);
 }

@@ -158,19 +158,20 @@ static int report_pressure(HPyContext *ctx, pn_ssize_t nbytes)
     return 0;
 }
 
-/* array_core.h's recycling collection, at a safe point: new_owner_ex
- * runs it before creating anything, so no C frame holds a core whose array
- * may be dead (the destructors it runs free buffers and pending values).
- * Not for a pending value (it takes no buffer now): its caller decided to
- * defer before, and the destructors' Python code could export an operand
- * in between (a deferred value must never read exported memory). */
+/* array_core.h's recycling collection, at a safe point: binary operators
+ * run it before looking at anything, new_owner_ex before creating
+ * anything, so no C frame holds a core whose array may be dead (the
+ * destructors it runs free buffers and pending values).  new_owner_ex
+ * skips it for a pending value (which takes no buffer now): its caller
+ * decided to defer before, and the destructors' Python code could export
+ * an operand in between (a deferred value must never read exported
+ * memory). */
 static int recycle_collect(HPyContext *ctx)
 {
     if (!pn_recycle_begin())
         return 0;
-    double t0 = pn_seconds();
     HPy res = call_hook1(ctx, g_hook_collect, ctx->h_None);
-    pn_recycle_end(!HPy_IsNull(res), pn_seconds() - t0);
+    pn_recycle_end(!HPy_IsNull(res));
     if (HPy_IsNull(res))
         return -1;
     HPy_Close(ctx, res);
@@ -2009,7 +2010,7 @@ static HPy mod_fused_info_impl(HPyContext *ctx, HPy mod)
 PN_METH(mod_recycle_info, "_recycle_info", HPyFunc_NOARGS)
 static HPy mod_recycle_info_impl(HPyContext *ctx, HPy mod)
 {
-    size_t v[5] = {pn_recycle.limit, pn_recycle.collections, pn_recycle.fresh,
+    size_t v[5] = {pn_recycle_limit(), pn_recycle.collections, pn_recycle.fresh,
                    pn_recycle.live, pn_cache.total};
     return size_tuple(ctx, v, 5);
 }

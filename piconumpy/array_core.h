@@ -265,7 +265,7 @@ static void *pn_malloc_big(size_t nbytes)
 #define PN_RECYCLE_MAX_SECONDS 0.02   /* counted for one collection: 320 MB */
 
 static struct {
-    size_t limit;     /* 0: off (CPython); else collect once live - base >= it */
+    int on;           /* 0 on CPython */
     size_t worth;     /* bytes a collection is worth (its cost, see above) */
     size_t live;      /* big-buffer bytes out of the cache now */
     size_t base;      /* live after the last collection (or lower since) */
@@ -273,18 +273,25 @@ static struct {
                          much after the limit */
     int wanted;       /* growth reached the limit: collect at a safe point */
     int collecting;   /* in the collection (its destructors may allocate) */
+    double started;   /* when it began (pn_seconds) */
     unsigned long collections, fresh;   /* counters for tests and benchmarks */
 } pn_recycle;
 
 static inline size_t pn_max_size(size_t a, size_t b) { return a > b ? a : b; }
 
-/* seconds on a monotonic clock (process CPU time where there is none) */
+/* Collect once live - base reaches this (0: off). */
+static inline size_t pn_recycle_limit(void)
+{
+    if (!pn_recycle.on)
+        return 0;
+    return pn_max_size(PN_RECYCLE_MIN, pn_max_size(pn_recycle.base, pn_recycle.worth));
+}
+
+/* seconds on threads.h's monotonic clock (process CPU time without it) */
 static inline double pn_seconds(void)
 {
-#ifdef CLOCK_MONOTONIC
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+#ifdef PN_HAVE_THREADS
+    return 1e-9 * (double)pn_now_ns();
 #else
     return (double)clock() / CLOCKS_PER_SEC;
 #endif
@@ -297,7 +304,7 @@ static inline double pn_seconds(void)
  * 1024 slots bound it too.) */
 static inline size_t pn_cache_max_bytes(void)
 {
-    const size_t limit = pn_recycle.limit;
+    const size_t limit = pn_recycle_limit();
     if (limit == 0)
         return PN_CACHE_MAX_BYTES;
     return pn_max_size(PN_CACHE_MAX_BYTES, limit + limit / 4 + pn_recycle.biggest);
@@ -305,7 +312,7 @@ static inline size_t pn_cache_max_bytes(void)
 
 static void pn_recycle_enable(int on)
 {
-    pn_recycle.limit = on ? PN_RECYCLE_MIN : 0;
+    pn_recycle.on = on;
     pn_recycle.worth = 0;
     pn_recycle.base = pn_recycle.live;
     pn_recycle.wanted = 0;
@@ -318,16 +325,18 @@ static int pn_recycle_begin(void)
     if (pn_recycle.collecting)
         return 0;
     pn_recycle.collecting = 1;
+    pn_recycle.started = pn_seconds();
     return 1;
 }
 
 static void pn_cache_trim(void);
 
-/* The collection ran (ok: without error) in `seconds`, and with it the dead
- * arrays' destructors: the next limit (see above).  A failed one counts
- * as one that freed nothing. */
-static void pn_recycle_end(int ok, double seconds)
+/* The collection ran (ok: without error), and with it the dead arrays'
+ * destructors: what survived and what it cost make the next limit (see
+ * above).  A failed one counts as one that freed nothing. */
+static void pn_recycle_end(int ok)
 {
+    double seconds = pn_seconds() - pn_recycle.started;
     pn_recycle.collecting = 0;
     pn_recycle.wanted = 0;   /* (set again by the destructors' allocations) */
     pn_recycle.base = pn_recycle.live;
@@ -340,8 +349,6 @@ static void pn_recycle_end(int ok, double seconds)
     if (seconds > PN_RECYCLE_MAX_SECONDS)
         seconds = PN_RECYCLE_MAX_SECONDS;
     pn_recycle.worth = (size_t)(PN_RECYCLE_GAIN * PN_FRESH_RATE * seconds);
-    pn_recycle.limit = pn_max_size(PN_RECYCLE_MIN,
-                                   pn_max_size(pn_recycle.base, pn_recycle.worth));
     pn_cache_trim();
 }
 
@@ -350,7 +357,7 @@ static void pn_recycle_note_alloc(size_t footprint)
     pn_recycle.live += footprint;
     if (footprint > pn_recycle.biggest && footprint <= PN_CACHE_ONE_MAX)
         pn_recycle.biggest = footprint;
-    if (pn_recycle.limit != 0 && pn_recycle.live - pn_recycle.base >= pn_recycle.limit)
+    if (pn_recycle.on && pn_recycle.live - pn_recycle.base >= pn_recycle_limit())
         pn_recycle.wanted = 1;
 }
 
@@ -359,12 +366,8 @@ static void pn_recycle_note_alloc(size_t footprint)
 static void pn_recycle_note_free(size_t footprint)
 {
     pn_recycle.live -= footprint;
-    if (pn_recycle.live < pn_recycle.base) {
+    if (pn_recycle.live < pn_recycle.base)
         pn_recycle.base = pn_recycle.live;
-        if (pn_recycle.limit != 0)
-            pn_recycle.limit = pn_max_size(PN_RECYCLE_MIN,
-                                           pn_max_size(pn_recycle.base, pn_recycle.worth));
-    }
 }
 
 static void *pn_buffer_alloc(size_t nbytes, int *fresh)
@@ -380,9 +383,10 @@ static void *pn_buffer_alloc(size_t nbytes, int *fresh)
                 pn_cache.p[to] = pn_cache.p[from];
                 pn_cache.nbytes[to] = pn_cache.nbytes[from];
             }
+            const size_t footprint = pn_buffer_footprint(nbytes);
             pn_cache.count--;
-            pn_cache.total -= pn_buffer_footprint(nbytes);
-            pn_recycle_note_alloc(pn_buffer_footprint(nbytes));
+            pn_cache.total -= footprint;
+            pn_recycle_note_alloc(footprint);
             *fresh = 0;
             return p;
         }
