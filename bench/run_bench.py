@@ -49,12 +49,12 @@ LARGE_FLAGS = (
     if IS_X86_64 else {"baseline": []}
 )
 WORKER = os.path.join(HERE, "_worker.py")
-MARK = "@@PICONUMPY-BENCH-JSON@@ "
 
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import large_arrays  # noqa: E402  (OPS: labels and bytes; imports no array library)
 import laplace  # noqa: E402  (run_c; imports no array library at import time)
+from _worker import MARK  # noqa: E402  (the marker of the workers' JSON line)
 from cpu_levels import LEVEL_CPU_FLAGS, LEVELS, cpu_flags  # noqa: E402
 
 # column key -> label; the key is the role given on the command line
@@ -103,6 +103,13 @@ def run_worker(label, exe, args, extra=None, env=None):
         cmd.append("--quick")
     if args.rounds:
         cmd += ["--rounds", str(args.rounds)]
+    return run_json(label, cmd, env)
+
+
+def run_json(label, cmd, env=None):
+    """Run a benchmark process (bench/_worker.py or bench/sustained.py) and
+    return the JSON of its MARK line; BenchError when it fails."""
+    exe = cmd[0]
     # numpy's OpenBLAS starts a thread per core at import, which spins
     # after start-up and after each BLAS call: on a 2-core machine it takes
     # the core piconumpy's worker needs (measured: log on 1e4 elements on
@@ -147,21 +154,10 @@ def sustained_run(args):
 def run_sustained(label, exe, args):
     """{variant: result} of bench/sustained.py, each in a fresh process."""
     size, iterations = sustained_run(args)
-    out = {}
-    for variant in ("numpy", "piconumpy"):
-        cmd = [exe, SUSTAINED, variant, str(size), str(iterations), LAPLACE_BINARY]
-        print("== %s sustained: %s" % (label, " ".join(cmd)), file=sys.stderr)
-        env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=ROOT, env=env,
-                              timeout=900)
-        text = proc.stdout.decode("utf-8", "replace")
-        lines = [l for l in text.splitlines() if l.startswith(MARK)]
-        if proc.returncode != 0 or not lines:
-            sys.stderr.write(text)
-            raise BenchError("%s sustained %s failed (status %d)"
-                             % (label, variant, proc.returncode))
-        out[variant] = json.loads(lines[-1][len(MARK):])
-    return out
+    return {variant: run_json("%s sustained %s" % (label, variant),
+                              [exe, SUSTAINED, variant, str(size), str(iterations),
+                               LAPLACE_BINARY])
+            for variant in ("numpy", "piconumpy")}
 
 
 def run_c_sustained(args):

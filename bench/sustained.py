@@ -26,8 +26,7 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 import laplace  # noqa: E402
-
-MARK = "@@PICONUMPY-BENCH-JSON@@ "
+from _worker import MARK  # noqa: E402  (imports no array library)
 # a short solve on a small grid first: the JIT's traces and numpy's first
 # calls, without the big grid's memory in the "before" figure
 WARM_UP = (100, 20)
