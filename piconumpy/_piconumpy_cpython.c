@@ -1526,11 +1526,33 @@ static PyObject *mod_simd_level(PyObject *mod, PyObject *unused)
 }
 
 /* _fused_info(): (smallest deferred size or 0, pending now, assignments
- * computed straight into their destination, values forced). */
+ * computed straight into their destination, values forced, memory copied
+ * for pending readers). */
 static PyObject *mod_fused_info(PyObject *mod, PyObject *unused)
 {
-    return Py_BuildValue("(nikk)", (Py_ssize_t)pn_fuse.min_size,
-                         pn_fuse.count, pn_fuse.fused, pn_fuse.forced);
+    return Py_BuildValue("(nikkk)", (Py_ssize_t)pn_fuse.min_size,
+                         pn_fuse.count, pn_fuse.fused, pn_fuse.forced,
+                         pn_fuse.snapped);
+}
+
+/* _fuse_snapshots(mode): fused.h's pn_fuse.snapshots (-1 auto, 0 never, 1
+ * always) for tests; returns the mode before. */
+static PyObject *mod_fuse_snapshots(PyObject *mod, PyObject *arg)
+{
+    pn_err e;
+    if (!PyLong_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "snapshot mode must be an integer");
+        return NULL;
+    }
+    long mode = PyLong_AsLong(arg);
+    if (mode == -1 && PyErr_Occurred())
+        return NULL;
+    int before = pn_fuse_set_snapshots(mode, &e);
+    if (before == -2) {
+        raise_err(&e);
+        return NULL;
+    }
+    return PyLong_FromLong(before);
 }
 
 /* _recycle_info(): array_core.h's buffer recycling: (collection limit in
@@ -1604,6 +1626,7 @@ static PyMethodDef module_methods[] = {
     {"_num_threads", mod_num_threads, METH_O, NULL},
     {"_thread_stats", mod_thread_stats, METH_NOARGS, NULL},
     {"_fused_info", mod_fused_info, METH_NOARGS, NULL},
+    {"_fuse_snapshots", mod_fuse_snapshots, METH_O, NULL},
     {"_recycle_info", mod_recycle_info, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -1993,14 +1993,33 @@ static HPy size_tuple(HPyContext *ctx, const size_t *v, int n)
 }
 
 /* _fused_info(): (smallest deferred size or 0, pending now, assignments
- * computed straight into their destination, values forced), for tests
- * and benchmarks. */
+ * computed straight into their destination, values forced, memory copied
+ * for pending readers), for tests and benchmarks. */
 PN_METH(mod_fused_info, "_fused_info", HPyFunc_NOARGS)
 static HPy mod_fused_info_impl(HPyContext *ctx, HPy mod)
 {
-    size_t v[4] = {(size_t)pn_fuse.min_size, (size_t)pn_fuse.count,
-                   pn_fuse.fused, pn_fuse.forced};
-    return size_tuple(ctx, v, 4);
+    size_t v[5] = {(size_t)pn_fuse.min_size, (size_t)pn_fuse.count,
+                   pn_fuse.fused, pn_fuse.forced, pn_fuse.snapped};
+    return size_tuple(ctx, v, 5);
+}
+
+/* _fuse_snapshots(mode): fused.h's pn_fuse.snapshots (-1 auto, 0 never, 1
+ * always) for tests; returns the mode before. */
+PN_METH(mod_fuse_snapshots, "_fuse_snapshots", HPyFunc_O)
+static HPy mod_fuse_snapshots_impl(HPyContext *ctx, HPy mod, HPy arg)
+{
+    pn_err e;
+    if (!HPy_TypeCheck(ctx, arg, ctx->h_LongType))
+        return raise_type(ctx, "snapshot mode must be an integer");
+    long mode = HPyLong_AsLong(ctx, arg);
+    if (mode == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    int before = pn_fuse_set_snapshots(mode, &e);
+    if (before == -2) {
+        raise_err(ctx, &e);
+        return HPy_NULL;
+    }
+    return HPyLong_FromLong(ctx, before);
 }
 
 /* _recycle_info(): array_core.h's buffer recycling: (collection limit in
@@ -2073,7 +2092,7 @@ static HPyDef *module_defines[] = {
     &mod_unary, &mod_binary, &mod_reduce, &mod_matmul, &mod_solve, &mod_det, &mod_inv,
     &mod_reshape, &mod_transpose,
     &mod_setup, &mod_simd_level, &mod_num_threads, &mod_thread_stats,
-    &mod_fused_info, &mod_recycle_info,
+    &mod_fused_info, &mod_fuse_snapshots, &mod_recycle_info,
     PN_MODULE_EXEC_DEF
     NULL,
 };

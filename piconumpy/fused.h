@@ -44,11 +44,24 @@
  * which runs the destructors of objects that refer to each other one
  * collection apart: the six pending values of one Laplace step then needed
  * four major collections to die, and RSS reached 1 GB for a 30 MB grid. */
+typedef struct pn_snap pn_snap;
+
 typedef struct {
     const pn_core *arr;   /* leaf array operand (not pending) */
     pn_lazy *node;        /* pending operand, one reference held */
     double scalar;        /* both NULL: this scalar */
+    pn_snap *snap;        /* non-NULL: the leaf's memory was overwritten and
+                             arr is &moved, the same view of the copy
+                             (pn_snapshot_readers); one reference held */
+    pn_core moved;
 } pn_lz_arg;
+
+/* A copy of memory that pending values read, taken just before it was
+ * overwritten: their leaves read the copy instead (pn_snapshot_readers). */
+struct pn_snap {
+    int refs;             /* leaves reading it */
+    pn_core buf;          /* 1-D owner */
+};
 
 /* A node lives while its array or a pending node refers to it (refs).  It
  * is pending until computed.  Once computed it lives on only when pending
@@ -75,8 +88,15 @@ static struct {
     const char *lo, *hi;  /* union of the pending values' spans (reset when
                              none is left): most writes are outside it */
     pn_ssize_t min_size;  /* smallest deferred result; 0: never defer */
-    unsigned long fused, forced;   /* counters for tests and benchmarks */
-} pn_fuse = {NULL, NULL, 0, NULL, NULL, PN_FUSE_DEFAULT_MIN, 0, 0};
+    int snapshots;        /* PN_SNAP_AUTO, PN_SNAP_NEVER or PN_SNAP_ALWAYS */
+    unsigned long fused, forced, snapped;   /* counters for tests and benchmarks */
+} pn_fuse = {NULL, NULL, 0, NULL, NULL, PN_FUSE_DEFAULT_MIN, -1, 0, 0, 0};
+
+/* pn_fuse.snapshots: copy overwritten memory for its pending readers
+ * instead of computing them (pn_snapshot_readers): when it is cheaper and
+ * dead values linger (AUTO: on PyPy, where recycling is on), or always,
+ * or never (for tests). */
+enum { PN_SNAP_AUTO = -1, PN_SNAP_NEVER = 0, PN_SNAP_ALWAYS = 1 };
 
 /* PICONUMPY_FUSE_MIN=<elements> or "off" (read at import). */
 static int pn_fuse_init(pn_err *e)
@@ -97,6 +117,20 @@ static int pn_fuse_init(pn_err *e)
     pn_fuse.min_size = v <= PN_INLINE_CAPACITY ? PN_INLINE_CAPACITY + 1
                                                : (pn_ssize_t)v;
     return 0;
+}
+
+/* _fuse_snapshots(mode) of the glues: sets pn_fuse.snapshots, returns the
+ * mode before (or -2 with e set). */
+static int pn_fuse_set_snapshots(long mode, pn_err *e)
+{
+    int before = pn_fuse.snapshots;
+    if (mode != PN_SNAP_AUTO && mode != PN_SNAP_NEVER && mode != PN_SNAP_ALWAYS) {
+        pn_fail(e, PN_ERR_VALUE, "snapshot mode must be -1 (auto), 0 (never) "
+                "or 1 (always)");
+        return -2;
+    }
+    pn_fuse.snapshots = (int)mode;
+    return before;
 }
 
 /* ---- exported memory ------------------------------------------------------
@@ -200,6 +234,14 @@ static void pn_node_unref(pn_lazy *n)
     free(n);
 }
 
+static void pn_snap_unref(pn_snap *s)
+{
+    if (--s->refs > 0)
+        return;
+    pn_core_free(&s->buf);
+    free(s);
+}
+
 static void pn_node_drop_args(pn_lazy *n)
 {
     pn_lz_arg *args[2] = {&n->a, &n->b};
@@ -208,6 +250,10 @@ static void pn_node_drop_args(pn_lazy *n)
             pn_lazy *child = args[i]->node;
             args[i]->node = NULL;
             pn_node_unref(child);
+        }
+        if (args[i]->snap != NULL) {
+            pn_snap_unref(args[i]->snap);
+            args[i]->snap = NULL;
         }
         args[i]->arr = NULL;
     }
@@ -548,8 +594,92 @@ static int pn_lazy_force(pn_lazy *n, pn_err *e)
     return 0;
 }
 
+/* Leaf operand x of a pending node reads memory that dst's elements touch. */
+static int pn_leaf_in(const pn_lz_arg *x, const pn_core *dst)
+{
+    return x->node == NULL && x->arr != NULL && pn_may_overlap(x->arr, dst);
+}
+
+/* dst's memory [lo, hi) is about to be written.  On PyPy most pending
+ * values reading it are dead (their arrays wait for a major collection),
+ * yet they must keep their value: computing them costs a pass per value
+ * (the Laplace stencil: two sums over the grid, each iteration), copying
+ * the memory they read costs one pass for all of them.  So when that is
+ * clearly cheaper, copy it once and move their leaves into the copy;
+ * values that read dst through a computed child's buffer are left to
+ * pn_before_write, and so are all of them when no memory is left for
+ * the copy. */
+static void pn_snapshot_readers(const pn_core *dst, const char *lo, const char *hi)
+{
+    const char *slo = NULL, *shi = NULL;
+    double cost_force = 0.0;
+    for (pn_lazy *n = pn_fuse.head; n != NULL; n = n->next) {
+        if (!(lo < n->hi && n->lo < hi))
+            continue;
+        const pn_lz_arg *args[2] = {&n->a, &n->b};
+        int arrays = 0, in = 0;
+        for (int i = 0; i < 2; i++) {
+            arrays += args[i]->node != NULL || args[i]->arr != NULL;
+            if (pn_leaf_in(args[i], dst)) {
+                const char *l, *h;
+                pn_extent(args[i]->arr, &l, &h);
+                pn_span_add(&slo, &shi, l, h);
+                in = 1;
+            }
+        }
+        if (in)   /* its operands read, its value written */
+            cost_force += (double)(arrays + 1) * (double)n->kept.size * PN_ITEM;
+    }
+    if (slo == NULL)
+        return;
+    /* the copy: read once, written once; "clearly": half the cost */
+    if (pn_fuse.snapshots != PN_SNAP_ALWAYS &&
+        4.0 * (double)(shi - slo) > cost_force)
+        return;
+    pn_snap *s = (pn_snap *)malloc(sizeof(pn_snap));
+    pn_err ignored;
+    if (s == NULL)
+        return;
+    if (pn_core_alloc(&s->buf, (pn_ssize_t)((shi - slo) / PN_ITEM), &ignored) < 0) {
+        free(s);
+        return;
+    }
+    s->refs = 0;
+    pn_copy(s->buf.data, (const double *)slo, s->buf.size);
+    if (pn_core_is_fresh_big(&s->buf))   /* reported with the next array */
+        pn_pressure_owed += pn_core_footprint(&s->buf);
+    s->buf.flags &= ~PN_FRESH;
+    const char *cl = (const char *)s->buf.data, *ch = cl + (shi - slo);
+    for (pn_lazy *n = pn_fuse.head; n != NULL; n = n->next) {
+        if (!(lo < n->hi && n->lo < hi))
+            continue;
+        pn_lz_arg *args[2] = {&n->a, &n->b};
+        for (int i = 0; i < 2; i++) {
+            pn_lz_arg *x = args[i];
+            if (!pn_leaf_in(x, dst))
+                continue;
+            pn_core_view_of(&x->moved, x->arr);
+            x->moved.data = (double *)(cl + ((const char *)x->arr->data - slo));
+            x->arr = &x->moved;
+            x->snap = s;
+            s->refs++;
+        }
+        /* it may read the copy (its leaves or its pending children's) */
+        pn_span_add(&n->lo, &n->hi, cl, ch);
+    }
+    pn_span_add(&pn_fuse.lo, &pn_fuse.hi, cl, ch);
+    pn_fuse.snapped++;
+}
+
+static int pn_snapshots_on(void)
+{
+    return pn_fuse.snapshots == PN_SNAP_AUTO ? pn_recycle.on
+                                             : pn_fuse.snapshots == PN_SNAP_ALWAYS;
+}
+
 /* dst's memory is about to be written: compute the pending values that
- * read it first (oldest first, so a child is ready before its parents). */
+ * read it first (oldest first, so a child is ready before its parents),
+ * unless their leaves could be moved to a copy (pn_snapshot_readers). */
 static int pn_before_write(const pn_core *dst, pn_err *e)
 {
     if (pn_fuse.head == NULL)
@@ -558,6 +688,8 @@ static int pn_before_write(const pn_core *dst, pn_err *e)
     pn_extent(dst, &lo, &hi);
     if (!(lo < pn_fuse.hi && pn_fuse.lo < hi))
         return 0;
+    if (pn_snapshots_on())
+        pn_snapshot_readers(dst, lo, hi);
     pn_lazy *n = pn_fuse.head;
     while (n != NULL) {
         pn_lazy *next = n->next;
@@ -627,6 +759,7 @@ static int pn_fuse_too_big(const pn_core *a, const pn_core *b)
 static void pn_lz_arg_set(pn_lz_arg *x, const pn_core *c, double scalar)
 {
     x->scalar = scalar;
+    x->snap = NULL;
     x->node = c != NULL && c->lazy != NULL ? c->lazy : NULL;
     x->arr = x->node == NULL ? c : NULL;
     if (x->node != NULL)

@@ -9,6 +9,7 @@ fused assignments, forced values).
 """
 import os
 import random
+import sys
 
 import pytest
 
@@ -26,6 +27,26 @@ def grid(nd, np):
         x = rng.standard_normal((N, N))
         return nd.array(x.tolist()), x
     return make
+
+
+SNAPSHOT_MODES = {"compute": 0, "snapshot": 1}   # fused.h's PN_SNAP_NEVER/ALWAYS
+
+
+@pytest.fixture(autouse=True, params=sorted(SNAPSHOT_MODES))
+def snapshots(request):
+    """Every test of this module twice: pending values that read memory
+    about to be written are computed first, or move to a copy of it (what
+    PyPy does when that is cheaper: fused.h, pn_snapshot_readers)."""
+    mode = SNAPSHOT_MODES[request.param]
+    if "nd" not in request.fixturenames:
+        yield request.param
+        return
+    nd = request.getfixturevalue("nd")
+    before = nd._fuse_snapshots(mode)
+    try:
+        yield request.param
+    finally:
+        nd._fuse_snapshots(before)
 
 
 def fusing(nd):
@@ -544,3 +565,105 @@ def test_write_into_a_value_kept_for_readers(nd, np, grid, how):
     else:
         T[3, 3] = 5.0
     same(t, T, np)
+
+
+# ---- snapshots: pending readers moved to a copy of overwritten memory ------
+
+def test_one_copy_serves_every_reader(nd, np, snapshots):
+    # the Laplace hazard: the previous step's values read shifted views of
+    # the grid about to be written; one of them through a pending child,
+    # one through a reversed, strided view, one through a child computed
+    # earlier (that one is computed, not moved: it reads a buffer, not a)
+    M = N + 2    # the interiors are N x N, big enough to defer
+    A = np.random.default_rng(41).standard_normal((M, M))
+    B = np.random.default_rng(42).standard_normal((M, M))
+    a, b = nd.array(A.tolist()), nd.array(B.tolist())
+    s = (a[:-2, 1:-1] + a[2:, 1:-1]) * 0.25
+    t = (a[1:-1, :-2] + a[1:-1, 2:]) * 0.25
+    r = a[::-1, ::-1][1:-1, 1:-1] - b[1:-1, 1:-1]
+    k = a.T + 1.0
+    float(k[0, 0])                         # computed into its own buffer
+    kk = (k * 2.0)[1:-1, 1:-1] + s
+    info = nd._fused_info()
+    a[1:-1, 1:-1] = (b[:-2, 1:-1] + b[2:, 1:-1]) * 0.5   # straight into a
+    a[0] = -1.0
+    after = nd._fused_info()
+    S = (A[:-2, 1:-1] + A[2:, 1:-1]) * 0.25
+    T = (A[1:-1, :-2] + A[1:-1, 2:]) * 0.25
+    R = A[::-1, ::-1][1:-1, 1:-1] - B[1:-1, 1:-1]
+    K = A.T + 1.0
+    KK = (K * 2.0)[1:-1, 1:-1] + S
+    if fusing(nd):
+        if snapshots == "snapshot":
+            assert after[4] == info[4] + 1       # one copy of a
+            assert after[3] == info[3]           # nothing computed
+        else:
+            assert after[4] == info[4]
+            assert after[3] > info[3]
+    A[1:-1, 1:-1] = (B[:-2, 1:-1] + B[2:, 1:-1]) * 0.5
+    A[0] = -1.0
+    for x, X in [(a, A), (s, S), (t, T), (r, R), (kk, KK), (k, K)]:
+        same(x, X, np)
+
+
+def test_values_read_from_a_copy_stay_exact_through_more_writes(nd, np, grid):
+    a, A = grid(43)
+    t = a * 2.0 + 1.0
+    p = t - a[::-1]
+    a[...] = 3.0                  # t and p move to a copy of a (or compute)
+    q = a + t                     # a new reader: of a, and of t
+    a[:, 0] = -2.0                # the copy is not a: q alone is affected
+    np.asarray(memoryview(a))[1, 1] = 8.0
+    T = A * 2.0 + 1.0
+    P = T - A[::-1]
+    A[...] = 3.0
+    Q = A + T
+    A[:, 0] = -2.0
+    A[1, 1] = 8.0
+    same(q, Q, np)
+    same(p, P, np)
+    same(t, T, np)
+    same(a, A, np)
+
+
+def test_a_copy_is_freed_with_its_last_reader(nd, np, snapshots):
+    # 512 x 512: buffers big enough for the buffer accounting (live bytes)
+    _collect()
+    a = nd.ones((512, 512))
+    b = nd.ones((512, 512))
+    live = nd._recycle_info()[3]
+    s = (a[:-2] + a[2:]) * 0.5
+    t = a[1:-1] + b[1:-1]
+    a[...] = 2.0
+    same(s, np.ones((510, 512)), np)   # computed from the copy, if any
+    del s
+    _collect()
+    same(t, np.full((510, 512), 2.0), np)
+    del t
+    _collect()
+    assert nd._recycle_info()[3] == live
+
+
+def test_snapshot_setting(nd, run_python):
+    with pytest.raises(ValueError):
+        nd._fuse_snapshots(2)
+    with pytest.raises(TypeError):
+        nd._fuse_snapshots(1.0)
+    # the default: auto (-1), which copies only where dead values linger
+    # (PyPy) and a copy costs half of computing the readers or less
+    out = run_python(["-c", """if 1:
+        import piconumpy as pn
+        m = pn._loader.load(pn.backend)
+        a = pn.ones((128, 128))
+        one = a * 2.0               # 3 passes to compute, 2 to copy: computed
+        a[0, 0] = 5.0
+        two = [(a[:-2] + a[2:]) * 0.5, (a[1:-1, :-2] + a[1:-1, 2:]) * 0.5]
+        info = m._fused_info()
+        a[5, 5] = 6.0               # 6 passes to compute, 2 to copy: copied
+        print(m._fuse_snapshots(-1), m._recycle_info()[0] > 0,
+              m._fused_info()[4] - info[4], m._fused_info()[3] - info[3])
+        """]).stdout.split()
+    mode, pypy, snapped, forced = int(out[0]), out[1] == "True", int(out[2]), int(out[3])
+    assert mode == -1
+    assert pypy == (sys.implementation.name == "pypy")
+    assert (snapped, forced) == ((1, 0) if pypy else (0, 2))
