@@ -594,6 +594,24 @@ static int pn_lazy_force(pn_lazy *n, pn_err *e)
     return 0;
 }
 
+/* n's span from its operands: leaves, pending children's spans, computed
+ * children's buffers (pn_defer's, recomputed after leaves moved). */
+static void pn_node_respan(pn_lazy *n)
+{
+    const pn_lz_arg *args[2] = {&n->a, &n->b};
+    const char *l, *h;
+    n->lo = n->hi = NULL;
+    for (int i = 0; i < 2; i++) {
+        const pn_lazy *child = args[i]->node;
+        if (child != NULL && !child->done)
+            pn_span_add(&n->lo, &n->hi, child->lo, child->hi);
+        else if (child != NULL || args[i]->arr != NULL) {
+            pn_extent(child != NULL ? &child->kept : args[i]->arr, &l, &h);
+            pn_span_add(&n->lo, &n->hi, l, h);
+        }
+    }
+}
+
 /* Leaf operand x of a pending node reads memory that dst's elements touch. */
 static int pn_leaf_in(const pn_lz_arg *x, const pn_core *dst)
 {
@@ -664,8 +682,10 @@ static void pn_snapshot_readers(const pn_core *dst, const char *lo, const char *
             x->snap = s;
             s->refs++;
         }
-        /* it may read the copy (its leaves or its pending children's) */
-        pn_span_add(&n->lo, &n->hi, cl, ch);
+        /* what it reads now: the copy, not dst (its pending children come
+         * first in the list: theirs are new already), so later writes into
+         * dst (the grid's edges) pass it by */
+        pn_node_respan(n);
     }
     pn_span_add(&pn_fuse.lo, &pn_fuse.hi, cl, ch);
     pn_fuse.snapped++;
