@@ -1323,6 +1323,14 @@ static int slice_bound(HPyContext *ctx, HPy v, pn_ssize_t dflt, pn_ssize_t *out)
         *out = dflt;
         return 0;
     }
+    if (HPy_TypeCheck(ctx, v, ctx->h_LongType)) {   /* no new handle */
+        pn_ssize_t r = HPyLong_AsSsize_t(ctx, v);
+        if (r != -1 || !HPyErr_Occurred(ctx)) {
+            *out = r;
+            return 0;
+        }
+        HPyErr_Clear(ctx);   /* huge: clamped below */
+    }
     HPy idx = HPy_Index(ctx, v);
     if (HPy_IsNull(idx)) {
         HPyErr_Clear(ctx);
@@ -1385,13 +1393,20 @@ static int parse_slice(HPyContext *ctx, HPy key, pn_index_item *it)
 /* One index item: int (or __index__), slice, None or Ellipsis. */
 static int parse_index_item(HPyContext *ctx, HPy key, pn_index_item *it)
 {
-    pn_ssize_t v = HPyLong_AsSsize_t(ctx, key);
-    if (v != -1 || !HPyErr_Occurred(ctx)) {
+    pn_ssize_t v;
+    /* the type first: a failed conversion costs an exception, and on PyPy
+     * that was most of the time of a[1:-1, 1:-1] */
+    if (HPy_TypeCheck(ctx, key, ctx->h_LongType)) {
+        v = HPyLong_AsSsize_t(ctx, key);
+        if (v == -1 && HPyErr_Occurred(ctx)) {
+            HPyErr_Clear(ctx);
+            HPyErr_SetString(ctx, ctx->h_IndexError, PN_MSG_INDEX_RANGE);
+            return -1;
+        }
         it->kind = PN_IDX_INT;
         it->start = v;
         return 0;
     }
-    HPyErr_Clear(ctx);
     if (HPy_Is(ctx, key, ctx->h_None)) {
         it->kind = PN_IDX_NEWAXIS;
         return 0;

@@ -99,6 +99,39 @@ def test_basic_indexing_matches_numpy(nd):
             same(got, want)
 
 
+class _Index:
+    """Not an int, but has __index__ (numpy takes it as an integer)."""
+    def __init__(self, v):
+        self.v = v
+
+    def __index__(self):
+        return self.v
+
+
+def test_index_items_of_every_integer_kind(nd):
+    # ints, __index__ objects and numpy integers as items and slice bounds;
+    # bounds beyond any size clamp, items beyond any size are IndexError
+    a, x = grid(nd, (4, 5))
+    huge = 2 ** 100
+    keys = [(_Index(1), slice(_Index(1), _Index(-1))), (np.int64(-1), 2),
+            (slice(-huge, huge), slice(huge, -huge, -1)),
+            (slice(1, None, _Index(2)), np.int32(0)),
+            (slice(2 ** 40), -5)]
+    for key in keys:
+        got, want = a[key], x[key]
+        if isinstance(want, float) or getattr(want, "ndim", 1) == 0:
+            assert got == float(want), key
+        else:
+            same(got, want)
+    for key in [(huge, 0), (0, -huge), (_Index(4), 0), (0, np.int64(5))]:
+        with pytest.raises(IndexError):
+            a[key]
+        with pytest.raises(IndexError):
+            a[key] = 1.0
+    with pytest.raises(TypeError):
+        a[0, 1.5:]
+
+
 def test_views_share_memory_and_keep_base_alive(nd):
     a = nd.zeros((3, 4))
     row = a[1]
