@@ -76,8 +76,9 @@ struct pn_lazy {
     pn_core kept;         /* done: the value, owning its buffer */
     int ops;              /* operators in the tree, pending children included */
     const char *lo, *hi;  /* bytes the value may read: its leaves (through
-                             pending children) and its children's buffers
-                             (a pending child's, once it has one:
+                             pending children; copies once moved:
+                             pn_snapshot_readers) and its children's
+                             buffers (a pending child's, once it has one:
                              pn_readers_see) */
     pn_lazy *prev, *next; /* the pending list, oldest first */
 };
@@ -171,7 +172,8 @@ static int pn_before_write(const pn_core *dst, pn_err *e);
 
 /* c's memory is being handed out (memoryview asks read-only buffers yet
  * may be writable, so every export counts): pending values reading it are
- * computed now, and no later operator on it is deferred.  -1: no memory
+ * computed now (or moved to a copy of it: pn_before_write), and no later
+ * operator on it is deferred.  -1: no memory
  * for those values (nothing exported). */
 static int pn_note_export(const pn_core *c, pn_err *e)
 {
@@ -626,14 +628,17 @@ static int pn_leaf_in(const pn_lz_arg *x, const pn_core *dst)
  * clearly cheaper, copy it once and move their leaves into the copy;
  * values that read dst through a computed child's buffer are left to
  * pn_before_write, and so are all of them when no memory is left for
- * the copy. */
-static void pn_snapshot_readers(const pn_core *dst, const char *lo, const char *hi)
+ * the copy.  Returns 0 when no pending value's span meets [lo, hi) (then
+ * there is nothing to compute either). */
+static int pn_snapshot_readers(const pn_core *dst, const char *lo, const char *hi)
 {
     const char *slo = NULL, *shi = NULL;
     double cost_force = 0.0;
+    int met = 0;
     for (pn_lazy *n = pn_fuse.head; n != NULL; n = n->next) {
         if (!(lo < n->hi && n->lo < hi))
             continue;
+        met = 1;
         const pn_lz_arg *args[2] = {&n->a, &n->b};
         int arrays = 0, in = 0;
         for (int i = 0; i < 2; i++) {
@@ -649,25 +654,25 @@ static void pn_snapshot_readers(const pn_core *dst, const char *lo, const char *
             cost_force += (double)(arrays + 1) * (double)n->kept.size * PN_ITEM;
     }
     if (slo == NULL)
-        return;
+        return met;
     /* the copy: read once, written once; "clearly": half the cost */
     if (pn_fuse.snapshots != PN_SNAP_ALWAYS &&
         4.0 * (double)(shi - slo) > cost_force)
-        return;
+        return 1;
     pn_snap *s = (pn_snap *)malloc(sizeof(pn_snap));
     pn_err ignored;
     if (s == NULL)
-        return;
+        return 1;
     if (pn_core_alloc(&s->buf, (pn_ssize_t)((shi - slo) / PN_ITEM), &ignored) < 0) {
         free(s);
-        return;
+        return 1;
     }
     s->refs = 0;
     pn_copy(s->buf.data, (const double *)slo, s->buf.size);
     if (pn_core_is_fresh_big(&s->buf))   /* reported with the next array */
         pn_pressure_owed += pn_core_footprint(&s->buf);
     s->buf.flags &= ~PN_FRESH;
-    const char *cl = (const char *)s->buf.data, *ch = cl + (shi - slo);
+    const char *cl = (const char *)s->buf.data;
     for (pn_lazy *n = pn_fuse.head; n != NULL; n = n->next) {
         if (!(lo < n->hi && n->lo < hi))
             continue;
@@ -687,8 +692,9 @@ static void pn_snapshot_readers(const pn_core *dst, const char *lo, const char *
          * dst (the grid's edges) pass it by */
         pn_node_respan(n);
     }
-    pn_span_add(&pn_fuse.lo, &pn_fuse.hi, cl, ch);
+    /* (pn_fuse.lo/hi need not cover the copy: nothing but us writes it) */
     pn_fuse.snapped++;
+    return 1;
 }
 
 static int pn_snapshots_on(void)
@@ -702,14 +708,14 @@ static int pn_snapshots_on(void)
  * unless their leaves could be moved to a copy (pn_snapshot_readers). */
 static int pn_before_write(const pn_core *dst, pn_err *e)
 {
-    if (pn_fuse.head == NULL)
+    if (pn_fuse.head == NULL || dst->size == 0)
         return 0;
     const char *lo, *hi;
     pn_extent(dst, &lo, &hi);
     if (!(lo < pn_fuse.hi && pn_fuse.lo < hi))
         return 0;
-    if (pn_snapshots_on())
-        pn_snapshot_readers(dst, lo, hi);
+    if (pn_snapshots_on() && !pn_snapshot_readers(dst, lo, hi))
+        return 0;
     pn_lazy *n = pn_fuse.head;
     while (n != NULL) {
         pn_lazy *next = n->next;

@@ -667,3 +667,13 @@ def test_snapshot_setting(nd, run_python):
     assert mode == -1
     assert pypy == (sys.implementation.name == "pypy")
     assert (snapped, forced) == ((1, 0) if pypy else (0, 2))
+
+
+def test_an_empty_write_computes_and_copies_nothing(nd, np, grid):
+    a, A = grid(44)
+    t = (a + 1.0) * 2.0
+    info = nd._fused_info()
+    a[3:3, :] = 5.0
+    a[:, 7:7] = 5.0
+    assert nd._fused_info()[3:] == info[3:]
+    same(t, (A + 1.0) * 2.0, np)
