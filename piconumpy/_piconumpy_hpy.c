@@ -1806,30 +1806,28 @@ static HPyType_Spec array_spec = {
     .doc = "piconumpy float64 array (create with piconumpy.array())",
 };
 
+/* The subtypes of piconumpy.ndarray: the same name and layout, with
+ * fields the GC must see (HPyField base, arg_a, arg_b). */
+#define PN_SUBTYPE_SPEC(DEFINES) {                                           \
+    .name = "piconumpy.ndarray",                                             \
+    .basicsize = sizeof(ArrayObject),                                        \
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,                      \
+    .defines = DEFINES,                                                      \
+    .doc = "piconumpy float64 array (create with piconumpy.array())",        \
+}
+
 /* The subtype for arrays with a malloc'd buffer (see new_owner_of): frees
  * its data, keeps the leaves of a pending value alive. */
 static HPyDef *heap_defines[] = {&array_destroy, &array_traverse, NULL};
 
-static HPyType_Spec heap_spec = {
-    .name = "piconumpy.ndarray",
-    .basicsize = sizeof(ArrayObject),
-    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
-    .defines = heap_defines,
-    .doc = "piconumpy float64 array (create with piconumpy.array())",
-};
+static HPyType_Spec heap_spec = PN_SUBTYPE_SPEC(heap_defines);
 
 /* The subtype for views (new_view): keeps its base alive and owns nothing
  * in C, so it has no tp_destroy, which costs ~300 ns per object on PyPy
  * (a view's core is never pending, never holds a node: pn_core_view_of). */
 static HPyDef *view_defines[] = {&array_traverse, NULL};
 
-static HPyType_Spec view_spec = {
-    .name = "piconumpy.ndarray",
-    .basicsize = sizeof(ArrayObject),
-    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
-    .defines = view_defines,
-    .doc = "piconumpy float64 array (create with piconumpy.array())",
-};
+static HPyType_Spec view_spec = PN_SUBTYPE_SPEC(view_defines);
 
 /* ------------------------------------------------------------------ */
 /* constructors                                                        */
