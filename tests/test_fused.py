@@ -379,6 +379,7 @@ import resource, sys
 from piconumpy import _loader
 name = sys.argv[1]
 pn = _loader.load("hpy_universal", debug=True) if name == "debug" else _loader.load(name)
+pn._fuse_snapshots(int(sys.argv[2]))   # 1: writes try a copy first
 n = 4 * 1024 * 1024          # 32 MB per array
 a = pn.linspace(0.0, 1.0, n)
 b = pn.linspace(1.0, 2.0, n)
@@ -461,11 +462,14 @@ print(",".join(failures))
                     reason="needs Linux /proc to set an address-space limit")
 @pytest.mark.parametrize("name", [b for b in _C_BACKENDS] + (
     ["debug"] if "hpy_universal" in _C_BACKENDS else []))
-def test_computing_a_pending_value_without_memory_raises(run_python, name):
+def test_computing_a_pending_value_without_memory_raises(run_python, name,
+                                                        snapshots):
     # a pending value's buffer is allocated when it is computed: every path
     # that computes one (reads, writes into its operands, exports, in-place
-    # operators) raises MemoryError and leaves everything as it was
-    proc = run_python(["-c", NO_MEMORY_SCRIPT, name], check=False)
+    # operators) raises MemoryError and leaves everything as it was; with
+    # copies for the readers of written memory, the copy fails first
+    proc = run_python(["-c", NO_MEMORY_SCRIPT, name,
+                       str(SNAPSHOT_MODES[snapshots])], check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().split(",") == [
         "read", "broadcast", "sum", "function", "write", "assign", "inplace",
