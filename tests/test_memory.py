@@ -121,9 +121,13 @@ def test_recycling_collections(c_backend_name, run_python, what):
         return
     if what == "copies":
         # 8 MB each: a collection every ~8 copies; fresh memory only until
-        # the first ones came back (~10 buffers), none once they do
+        # the first ones came back (~10 buffers), none once they do (0 of
+        # copies 100-299 here) -- unless the host slows one collection down:
+        # the limit then grows with its cost (array_core.h), and the longer
+        # cycle takes a few buffers more once (4-5 seen in one CI run, of
+        # 200; without the recycling collections most of them are fresh)
         assert 20 <= collections <= 45, out
-        assert fresh_late <= 2, out
+        assert fresh_late <= 10, out
     elif what == "stencil":
         # each write into the grid copies it once (720 KB) for the previous
         # step's dead values (fused.h, pn_snapshot_readers): half of the
