@@ -174,8 +174,8 @@ def sustained_table(results, c_ref):
     keys = [(k, label) for k, label in INTERPRETERS if results.get(k, {}).get("sustained")]
     if not keys:
         return ""
-    size = next(iter(results[keys[0][0]]["sustained"].values()))["size"]
-    iterations = next(iter(results[keys[0][0]]["sustained"].values()))["iterations"]
+    first = next(iter(results[keys[0][0]]["sustained"].values()))
+    size, iterations = first["size"], first["iterations"]
     grid_mb = size * size * 8 / 2**20
     header = ["variant"]
     for _, label in keys:

@@ -198,7 +198,6 @@ def make_copyto(ndarray, assign=None):
     return copyto
 
 
-
 def _install_constructors(mod):
     """zeros/ones/empty/full with numpy's optional dtype (float64 only):
     stencil code writes zeros((nx, ny), 'd')."""

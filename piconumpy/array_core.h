@@ -559,6 +559,16 @@ static inline pn_ssize_t pn_core_footprint(const pn_core *c)
     return (pn_ssize_t)pn_buffer_footprint((size_t)(c->size * PN_ITEM));
 }
 
+/* c's buffer, allocated without a new array (a pending value's, a copy
+ * for pending readers: fused.h), is used from now on: a fresh one is
+ * reported with the next new array. */
+static inline void pn_core_now_used(pn_core *c)
+{
+    if (pn_core_is_fresh_big(c))
+        pn_pressure_owed += pn_core_footprint(c);
+    c->flags &= ~PN_FRESH;
+}
+
 static inline pn_ssize_t pn_core_pressure_due(const pn_core *c)
 {
     pn_ssize_t due = pn_pressure_owed;

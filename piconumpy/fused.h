@@ -574,9 +574,7 @@ static int pn_lazy_force(pn_lazy *n, pn_err *e)
     if (value->data == NULL && pn_core_alloc_data(value, e) < 0)
         return -1;
     pn_lazy_eval(n, value);
-    if (pn_core_is_fresh_big(value))   /* its memory is used from now on */
-        pn_pressure_owed += pn_core_footprint(value);
-    value->flags &= ~PN_FRESH;
+    pn_core_now_used(value);
     pn_fuse.forced++;
     if (value == self) {
         self->lazy = NULL;
@@ -597,7 +595,7 @@ static int pn_lazy_force(pn_lazy *n, pn_err *e)
 }
 
 /* n's span from its operands: leaves, pending children's spans, computed
- * children's buffers (pn_defer's, recomputed after leaves moved). */
+ * children's buffers (set by pn_defer, again after leaves moved). */
 static void pn_node_respan(pn_lazy *n)
 {
     const pn_lz_arg *args[2] = {&n->a, &n->b};
@@ -669,9 +667,7 @@ static int pn_snapshot_readers(const pn_core *dst, const char *lo, const char *h
     }
     s->refs = 0;
     pn_copy(s->buf.data, (const double *)slo, s->buf.size);
-    if (pn_core_is_fresh_big(&s->buf))   /* reported with the next array */
-        pn_pressure_owed += pn_core_footprint(&s->buf);
-    s->buf.flags &= ~PN_FRESH;
+    pn_core_now_used(&s->buf);
     const char *cl = (const char *)s->buf.data;
     for (pn_lazy *n = pn_fuse.head; n != NULL; n = n->next) {
         if (!(lo < n->hi && n->lo < hi))
@@ -725,21 +721,6 @@ static int pn_before_write(const pn_core *dst, pn_err *e)
         n = next;
     }
     return 0;
-}
-
-/* What reading operand c may touch: its own memory, and if it is pending,
- * what its value reads. */
-static void pn_span_of_arg(const pn_core *c, const char **lo, const char **hi)
-{
-    const char *l, *h;
-    if (c == NULL)
-        return;
-    if (c->data != NULL) {   /* NULL: pending, no buffer yet */
-        pn_extent(c, &l, &h);
-        pn_span_add(lo, hi, l, h);
-    }
-    if (c->lazy != NULL)
-        pn_span_add(lo, hi, c->lazy->lo, c->lazy->hi);
 }
 
 /* ---- deferring an operator ----------------------------------------------- */
@@ -808,9 +789,7 @@ static int pn_defer(const pn_binop *op, pn_core *out, const pn_core *a,
     n->done = 0;
     n->kept = *out;   /* the shape; its buffer only if computed with readers */
     n->ops = 1 + pn_arg_ops(a) + pn_arg_ops(b);
-    n->lo = n->hi = NULL;
-    pn_span_of_arg(a, &n->lo, &n->hi);
-    pn_span_of_arg(b, &n->lo, &n->hi);
+    pn_node_respan(n);
     pn_span_add(&pn_fuse.lo, &pn_fuse.hi, n->lo, n->hi);
     n->next = NULL;
     n->prev = pn_fuse.tail;
